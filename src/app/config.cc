@@ -1,0 +1,35 @@
+#include "app/config.h"
+
+#include "app/default_catalog.h"
+#include "catalog/yaml_util.h"
+
+namespace tollgate::app {
+
+ProcessConfig ProcessConfig::load(const std::optional<std::string>& path) {
+  ProcessConfig cfg;
+  if (!path) return cfg;
+  cfg.source = *path;
+  const YAML::Node root = catalog::load_file(*path);
+  if (root.IsNull()) return cfg;  // an empty file means all defaults
+  with_source(cfg, [&] {
+    catalog::check_keys(root, {"data_dir", "catalog", "authz", "gateway", "network"}, "the config file");
+    if (auto d = catalog::get_optional_string(root, "data_dir")) cfg.data_dir = *d;
+    cfg.catalog_file = catalog::get_optional_string(root, "catalog");
+    cfg.authz = root["authz"];
+    cfg.gateway = root["gateway"];
+    cfg.network = root["network"];
+    return 0;
+  });
+  return cfg;
+}
+
+std::shared_ptr<const catalog::Catalog> load_catalog(const ProcessConfig& cfg) {
+  if (cfg.catalog_file) return catalog::Catalog::load_file(*cfg.catalog_file);
+  try {
+    return catalog::Catalog::from_yaml(catalog::load_string(std::string(kDefaultCatalogYaml)));
+  } catch (const catalog::ConfigError& e) {
+    throw catalog::ConfigError(std::string("built-in catalog: ") + e.what());
+  }
+}
+
+}  // namespace tollgate::app
