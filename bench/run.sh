@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make bench: our figures next to the peers', measured in the same run.
+#   1. core_bench (Google Benchmark): JOSE sign/verify per alg, pinned to CPU 0,
+#      then `openssl speed` on the same core (../shared/bench/peers/crypto_limit.sh).
+#   2. the gateway under wrk against the same nginx upstream, with the same
+#      tokens, as HAProxy jwt_verify and plain nginx/HAProxy proxying
+#      (../shared/bench/peers/gateway_peers.sh with OWN_GW_CMD).
+# Results: bench/results/*_latest.txt. Knobs: BENCH_PARTS="core gateway", plus
+# the peers' scripts' own (DURATION, REPEAT, ...).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PEERS=${PEERS:-$ROOT/../shared/bench/peers}
+BUILD=${BUILD_DIR:-$ROOT/build}
+RES=$ROOT/bench/results
+PARTS=${BENCH_PARTS:-"core gateway"}
+mkdir -p "$RES"
+STAMP=$(date +%Y%m%d-%H%M%S)
+
+for part in $PARTS; do
+  case $part in
+    core)
+      echo "== core: JOSE sign/verify (Google Benchmark, CPU 0) =="
+      taskset -c 0 "$BUILD/core_bench" --benchmark_min_time=1 --benchmark_repetitions=3 \
+        --benchmark_report_aggregates_only=true | tee "$RES/core_bench_$STAMP.txt"
+      cp "$RES/core_bench_$STAMP.txt" "$RES/core_bench_latest.txt"
+      if [ -x "$PEERS/crypto_limit.sh" ] || [ -f "$PEERS/crypto_limit.sh" ]; then
+        echo "== peer: openssl speed on the same core =="
+        bash "$PEERS/crypto_limit.sh" | tee "$RES/openssl_speed_$STAMP.txt"
+        cp "$RES/openssl_speed_$STAMP.txt" "$RES/openssl_speed_latest.txt"
+      fi
+      ;;
+    gateway)
+      echo "== gateway: ours next to HAProxy jwt_verify and nginx (wrk, loopback) =="
+      OWN_GW_CMD="bash $ROOT/bench/gateway/own_gw.sh" OWN_GW_NAME=tollgate \
+        TOLLGATE_BIN="$BUILD/tollgate" bash "$PEERS/gateway_peers.sh" | tee "$RES/gateway_$STAMP.txt"
+      cp "$RES/gateway_$STAMP.txt" "$RES/gateway_latest.txt"
+      ;;
+    *) echo "unknown part $part" >&2; exit 2 ;;
+  esac
+done
