@@ -1,0 +1,185 @@
+#include "store/clients.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "core/crypto.h"
+
+namespace tollgate::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ClientStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("tollgate_clients_test_" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = dir_ / "tollgate.db";
+    reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  void reopen() {
+    store_.reset();
+    db_.reset();
+    auto db = Database::open(path_);
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = *db;
+    auto store = SqliteClientStore::open(db_);
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = *store;
+  }
+  static ClientRecord sample(std::string id, std::string_view secret = "s3cret-value") {
+    ClientRecord c;
+    c.client_id = std::move(id);
+    c.partner = "demo-partner";
+    c.secret_hash = core::hash_secret(secret);
+    c.scopes = core::ScopeSet::of({"sim-swap:check", "sim-swap:retrieve-date"});
+    c.grant_types = {"client_credentials"};
+    c.auth_methods = {"client_secret_basic", "client_secret_post"};
+    c.redirect_uris = {"https://app.example/cb?x=\"y\""};
+    c.created_at = 1'800'000'000;
+    return c;
+  }
+
+  fs::path dir_;
+  fs::path path_;
+  std::shared_ptr<Database> db_;
+  std::shared_ptr<SqliteClientStore> store_;
+};
+
+// A created client is found again with every field intact.
+TEST_F(ClientStoreTest, CreateThenFindRoundTrips) {
+  const ClientRecord c = sample("tg_one");
+  ASSERT_TRUE(store_->create(c));
+  auto found = store_->find("tg_one");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_TRUE(found->has_value());
+  const ClientRecord& f = **found;
+  EXPECT_EQ(f.client_id, "tg_one");
+  EXPECT_EQ(f.partner, "demo-partner");
+  EXPECT_EQ(f.secret_hash, c.secret_hash);
+  EXPECT_EQ(f.scopes.to_string(), "sim-swap:check sim-swap:retrieve-date");
+  EXPECT_EQ(f.grant_types, c.grant_types);
+  EXPECT_EQ(f.auth_methods, c.auth_methods);
+  EXPECT_EQ(f.redirect_uris, c.redirect_uris);
+  EXPECT_EQ(f.created_at, 1'800'000'000);
+  EXPECT_FALSE(f.disabled);
+  EXPECT_TRUE(f.allows_grant("client_credentials"));
+  EXPECT_FALSE(f.allows_grant("authorization_code"));
+  EXPECT_TRUE(f.allows_auth_method("client_secret_post"));
+}
+
+// An unknown client id is not an error: find returns nullopt.
+TEST_F(ClientStoreTest, UnknownClientIsNullopt) {
+  auto found = store_->find("nobody");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+}
+
+// Creating a client whose id exists is a kConflict and leaves the first one untouched.
+TEST_F(ClientStoreTest, DuplicateIdIsConflict) {
+  ASSERT_TRUE(store_->create(sample("tg_dup")));
+  ClientRecord again = sample("tg_dup");
+  again.partner = "someone-else";
+  auto r = store_->create(again);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, StoreErrorCode::kConflict);
+  EXPECT_EQ(store_->find("tg_dup").value()->partner, "demo-partner");
+}
+
+// Disabling marks the client disabled, is idempotent, and an unknown id is kNotFound.
+TEST_F(ClientStoreTest, DisableMarksClient) {
+  ASSERT_TRUE(store_->create(sample("tg_dis")));
+  ASSERT_TRUE(store_->disable("tg_dis"));
+  EXPECT_TRUE(store_->find("tg_dis").value()->disabled);
+  EXPECT_TRUE(store_->disable("tg_dis"));
+  auto r = store_->disable("nobody");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, StoreErrorCode::kNotFound);
+}
+
+// list returns every client ordered by id.
+TEST_F(ClientStoreTest, ListIsOrderedById) {
+  ASSERT_TRUE(store_->create(sample("tg_b")));
+  ASSERT_TRUE(store_->create(sample("tg_a")));
+  auto all = store_->list();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].client_id, "tg_a");
+  EXPECT_EQ((*all)[1].client_id, "tg_b");
+}
+
+// Clients survive closing and reopening the database file (and migrations rerun harmlessly).
+TEST_F(ClientStoreTest, SurvivesReopen) {
+  ASSERT_TRUE(store_->create(sample("tg_keep")));
+  ASSERT_TRUE(store_->disable("tg_keep"));
+  reopen();
+  auto found = store_->find("tg_keep");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_TRUE((*found)->disabled);
+  EXPECT_TRUE(core::verify_secret("s3cret-value", (*found)->secret_hash));
+}
+
+// The plain secret appears in no column of the stored row; only a hash that verifies.
+TEST_F(ClientStoreTest, SecretIsNeverStoredInClear) {
+  const std::string secret = "Zm9vYmFyYmF6cXV4LXRoaXMtaXMtYS1zZWNyZXQ";
+  ASSERT_TRUE(store_->create(sample("tg_sec", secret)));
+  db_->run([&](Connection& c) {
+    auto st = c.prepare("SELECT * FROM clients WHERE client_id = 'tg_sec'");
+    ASSERT_TRUE(st);
+    ASSERT_TRUE(st->step().value_or(false));
+    for (int col = 0; col < 9; ++col) EXPECT_EQ(st->column_text(col).find(secret), std::string::npos) << col;
+    const std::string stored_hash = st->column_text(2);
+    EXPECT_TRUE(stored_hash.starts_with("sha256$")) << stored_hash;
+    EXPECT_TRUE(core::verify_secret(secret, stored_hash));
+  });
+}
+
+// A row whose stored lists cannot be decoded is reported as kCorrupt, not a crash.
+TEST_F(ClientStoreTest, UndecodableRowIsCorrupt) {
+  ASSERT_TRUE(store_->create(sample("tg_bad")));
+  ASSERT_TRUE(db_->run(
+      [](Connection& c) { return c.exec("UPDATE clients SET grant_types = 'not json' WHERE client_id = 'tg_bad'"); }));
+  auto found = store_->find("tg_bad");
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error().code, StoreErrorCode::kCorrupt);
+  auto all = store_->list();
+  ASSERT_FALSE(all);
+  EXPECT_EQ(all.error().code, StoreErrorCode::kCorrupt);
+}
+
+// A store whose table has gone (database replaced under us) gives a clean error, not a crash.
+TEST_F(ClientStoreTest, MissingTableGivesCleanError) {
+  ASSERT_TRUE(db_->run([](Connection& c) { return c.exec("DROP TABLE clients"); }));
+  auto found = store_->find("x");
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error().code, StoreErrorCode::kInternal);
+}
+
+// Several threads may use one store at once; every write lands.
+TEST_F(ClientStoreTest, ConcurrentUseIsSerialized) {
+  constexpr int kThreads = 4, kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = "tg_" + std::to_string(t) + "_" + std::to_string(i);
+        EXPECT_TRUE(store_->create(sample(id)));
+        EXPECT_TRUE(store_->find(id).value().has_value());
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(store_->list().value().size(), static_cast<std::size_t>(kThreads * kEach));
+}
+
+}  // namespace
+}  // namespace tollgate::store
