@@ -1,0 +1,186 @@
+#include "app/roles.h"
+
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <format>
+#include <fstream>
+#include <iostream>
+
+#include "app/server_group.h"
+#include "app/store_open.h"
+#include "authz/admin.h"
+#include "authz/config.h"
+#include "authz/keys.h"
+#include "authz/service.h"
+#include "core/clock.h"
+#include "gateway/config.h"
+#include "gateway/gateway.h"
+#include "http/log.h"
+#include "network/service.h"
+
+namespace tollgate::app {
+namespace {
+
+constexpr std::string_view kDemoPartner = "demo-partner";
+constexpr std::string_view kDemoScopes = "sim-swap:check sim-swap:retrieve-date";
+
+struct DemoClient {
+  std::string client_id;
+  std::string client_secret;
+};
+
+// The demo client is created once, on the first start with an empty data folder,
+// and its secret kept in data/demo-client.json (mode 0600) so that the "try it"
+// commands keep working across restarts. It is demo data, like the demo subscribers.
+std::optional<DemoClient> ensure_demo_client(const std::filesystem::path& data_dir, store::ClientStore& clients,
+                                             const catalog::Catalog& catalog) {
+  const auto file = data_dir / "demo-client.json";
+  if (std::filesystem::exists(file)) {
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (!ec && v.is_object() && v.as_object().contains("client_id") && v.as_object().contains("client_secret"))
+      return DemoClient{std::string(v.at("client_id").as_string()), std::string(v.at("client_secret").as_string())};
+    http::log_warn("ignoring unreadable " + file.string());
+    return std::nullopt;
+  }
+  if (!catalog.partner(kDemoPartner)) return std::nullopt;  // a custom catalog without the demo partner
+  authz::CreateClientRequest req;
+  req.partner = std::string(kDemoPartner);
+  req.scopes = *core::ScopeSet::parse(kDemoScopes);
+  auto created = authz::create_client(clients, catalog, req);
+  if (!created) {
+    http::log_warn("demo client not created: " + created.error());
+    return std::nullopt;
+  }
+  auto json = authz::client_to_json(created->record, created->secret);
+  const std::string tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << boost::json::serialize(json) << "\n";
+  }
+  ::chmod(tmp.c_str(), 0600);
+  std::filesystem::rename(tmp, file);
+  return DemoClient{created->record.client_id, created->secret};
+}
+
+void print_banner(const ProcessConfig& cfg, const authz::AuthzConfig& a, std::uint16_t authz_port,
+                  std::uint16_t gw_port, std::uint16_t net_port, const std::optional<DemoClient>& demo) {
+  const std::string authz_url = std::format("http://127.0.0.1:{}", authz_port);
+  const std::string gw_url = std::format("http://127.0.0.1:{}", gw_port);
+  std::string out;
+  out += std::format("Tollgate {} is running (data in {})\n", TOLLGATE_VERSION, cfg.data_dir.string());
+  out += std::format("  authorization server  {}   issuer {}\n", authz_url, a.issuer);
+  out += std::format("  gateway               {}\n", gw_url);
+  out += std::format("  network (CAMARA APIs) http://127.0.0.1:{}  (reached through the gateway)\n\n", net_port);
+  if (demo) {
+    out += std::format("Demo client (partner {}, scopes {}), also in {}:\n", kDemoPartner, kDemoScopes,
+                       (cfg.data_dir / "demo-client.json").string());
+    out += std::format("  client_id     {}\n  client_secret {}\n\n", demo->client_id, demo->client_secret);
+    out += "Try:\n";
+    out += std::format(
+        "  TOKEN=$(curl -s -u '{}:{}' -d grant_type=client_credentials -d 'scope={}' {}/oauth2/token"
+        " | sed -n 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/p')\n",
+        demo->client_id, demo->client_secret, kDemoScopes, authz_url);
+    out += std::format(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+        "-d '{{\"phoneNumber\":\"+34600000001\",\"maxAge\":240}}' {}/sim-swap/v2/check\n",
+        gw_url);
+    out += std::format(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+        "-d '{{\"phoneNumber\":\"+34600000002\"}}' {}/sim-swap/v2/retrieve-date\n\n",
+        gw_url);
+  }
+  out += "Press Ctrl-C to stop.\n";
+  std::cout << out << std::flush;
+}
+
+}  // namespace
+
+int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
+  const core::Clock& clock = core::SystemClock::instance();
+  // Parse and validate everything before starting anything: a bad file never
+  // leaves a half-started process behind.
+  auto catalog = load_catalog(cfg);
+  auto acfg = with_source(cfg, [&] { return authz::AuthzConfig::from_yaml(cfg.authz); });
+  auto gcfg = with_source(cfg, [&] { return gateway::GatewayConfig::from_yaml(cfg.gateway); });
+  auto ncfg = with_source(cfg, [&] { return network::NetworkConfig::from_yaml(cfg.network); });
+
+  if (options.gateway) {
+    // Embedded defaults: the products' "network" upstream is our network role, and
+    // our own authorization server is a trusted issuer. Its keys are fetched over
+    // HTTP exactly as a separate gateway fleet would, from the listen address.
+    if (!gcfg.upstreams.contains("network")) gcfg.upstreams["network"] = "http://" + ncfg.listen;
+    const bool have_ours = std::any_of(gcfg.issuers.begin(), gcfg.issuers.end(),
+                                       [&](const auto& i) { return i.issuer == acfg.issuer; });
+    if (!have_ours && (options.authz || gcfg.issuers.empty())) {
+      gateway::IssuerConfig ours;
+      ours.issuer = acfg.issuer;
+      ours.jwks_uri = "http://" + acfg.listen + "/jwks.json";
+      ours.algorithms = core::AlgSet{acfg.signing_alg};
+      gcfg.issuers.push_back(std::move(ours));
+    }
+  }
+
+  std::unique_ptr<ServerGroup> network_server, authz_server;
+  std::unique_ptr<network::NetworkService> network_service;
+  std::unique_ptr<authz::AuthzService> authz_service;
+  std::unique_ptr<gateway::Gateway> gw;
+  std::optional<DemoClient> demo;
+
+  if (options.network) {
+    network_service = std::make_unique<network::NetworkService>(network::load_subscribers(ncfg, clock), clock);
+    network_server = std::make_unique<ServerGroup>(
+        "network", ncfg.listen,
+        http::make_sync_handler([s = network_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
+          return s->handle(r, i);
+        }),
+        1);
+    network_server->start();
+  }
+  if (options.authz) {
+    auto clients = open_client_store(cfg.data_dir);
+    auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock);
+    if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);
+    authz_service = authz::AuthzService::create(acfg, catalog, clients, std::move(keys), clock);
+    authz_server = std::make_unique<ServerGroup>(
+        "authz", acfg.listen,
+        http::make_sync_handler([s = authz_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
+          return s->handle(r, i);
+        }),
+        0);
+    authz_server->start();
+  }
+  if (options.gateway) {
+    gw = gateway::Gateway::create(gcfg, catalog, clock);
+    gw->start();
+  }
+
+  boost::json::object started{{"msg", "started"}, {"catalog", catalog->content_hash()}};
+  if (network_server) started["network"] = network_server->port();
+  if (authz_server) started["authz"] = authz_server->port();
+  if (gw) started["gateway"] = gw->port();
+  http::log_json("app", std::move(started));
+  if (options.print_banner && authz_server && gw && network_server)
+    print_banner(cfg, acfg, authz_server->port(), gw->port(), network_server->port(), demo);
+
+  boost::asio::io_context signals_ctx;
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) received = sig;
+  });
+  signals_ctx.run();
+
+  http::log_json("app", {{"msg", "stopping"}, {"signal", received}});
+  if (gw) gw->stop();
+  if (authz_server) authz_server->stop();
+  if (network_server) network_server->stop();
+  http::log_json("app", {{"msg", "stopped"}});
+  return 0;
+}
+
+}  // namespace tollgate::app
