@@ -1,0 +1,186 @@
+#include "network/service.h"
+
+#include <array>
+#include <span>
+#include <stdexcept>
+
+#include "catalog/yaml_util.h"  // ConfigError only (header-only)
+#include "core/crypto.h"
+#include "http/camara.h"
+#include "network/api.h"
+#include "network/sim_swap.h"
+
+namespace tollgate::network {
+namespace {
+
+using Operation = ApiResult (*)(const ApiRequest&);
+
+struct Route {
+  http::bhttp::verb method;
+  std::string_view path;
+  Operation operation;
+};
+
+// Every CAMARA operation the network role serves. New APIs add lines here.
+constexpr std::array kRoutes = {
+    Route{http::bhttp::verb::post, "/sim-swap/v2/check", &sim_swap::check},
+    Route{http::bhttp::verb::post, "/sim-swap/v2/retrieve-date", &sim_swap::retrieve_date},
+};
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// "application/json", optionally with parameters ("; charset=utf-8").
+bool is_json_content_type(const http::Request& req) {
+  auto it = req.find(http::bhttp::field::content_type);
+  if (it == req.end()) return false;
+  const std::string_view value = it->value();
+  return iequals(trim(value.substr(0, value.find(';'))), "application/json");
+}
+
+std::expected<Identity, ApiError> identity_of(const http::Request& req) {
+  Identity id;
+  auto type = req.find(kTokenTypeHeader);
+  if (type == req.end() || type->value() == "2-legged") return id;  // absent: 2-legged (service.h)
+  if (type->value() != "3-legged") return std::unexpected(errors::permission_denied());
+  id.token_type = TokenType::kThreeLegged;
+  if (auto sub = req.find(kSubscriberHeader);
+      sub != req.end() && valid_phone_number(sub->value())) {
+    id.subscriber = std::string(sub->value());
+  }
+  return id;
+}
+
+http::Response error_response(const ApiError& e, const http::Request& req,
+                              std::string_view correlator) {
+  return http::camara_error(e.status, e.code, e.message, correlator, req.version(),
+                            req.keep_alive());
+}
+
+}  // namespace
+
+NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
+  NetworkConfig config;
+  if (!section || section.IsNull()) return config;
+  const auto fail = [](const YAML::Node& n, const std::string& what) {
+    const YAML::Mark m = n.Mark();
+    const std::string where = m.line < 0 ? ""
+                                         : "line " + std::to_string(m.line + 1) + ", column " +
+                                               std::to_string(m.column + 1) + ": ";
+    throw catalog::ConfigError(where + what);
+  };
+  if (!section.IsMap()) fail(section, "network must be a mapping");
+  for (const auto& kv : section) {
+    const std::string key = kv.first.Scalar();
+    if (key != "listen" && key != "subscribers_file")
+      fail(kv.first, "unknown key '" + key + "' in network; allowed: listen, subscribers_file");
+    if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+      fail(kv.second, "'" + key + "' must be a non-empty string");
+  }
+  if (const YAML::Node n = section["listen"]) {
+    config.listen = n.Scalar();
+    try {
+      (void)http::parse_endpoint(config.listen);
+    } catch (const std::exception& e) {
+      fail(n, "network.listen: " + std::string(e.what()));
+    }
+  }
+  if (const YAML::Node n = section["subscribers_file"]) config.subscribers_file = n.Scalar();
+  return config;
+}
+
+std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
+                                                        const core::Clock& clock) {
+  if (config.subscribers_file)
+    return SubscriberStore::from_yaml_file(*config.subscribers_file, clock);
+  return SubscriberStore::demo(clock);
+}
+
+NetworkService::NetworkService(std::shared_ptr<const SubscriberStore> subscribers,
+                               const core::Clock& clock)
+    : subscribers_(std::move(subscribers)), clock_(clock) {
+  if (!subscribers_) throw std::invalid_argument("NetworkService needs a subscriber store");
+}
+
+http::Response NetworkService::handle(const http::Request& req,
+                                      const http::ConnectionInfo& /*info*/) const {
+  // 1. x-correlator (CAMARA design guide §8.1): validated first so that every
+  // later response, errors included, carries it.
+  std::string correlator;
+  {
+    const auto [first, last] = req.equal_range(http::kCorrelatorHeader);
+    const bool repeated = first != last && std::next(first) != last;
+    if (first != last) correlator = std::string(first->value());
+    if (repeated || !http::valid_correlator(correlator)) {
+      return error_response(errors::invalid_argument(), req, core::random_uuid());
+    }
+    if (correlator.empty()) correlator = core::random_uuid();
+  }
+
+  try {
+    // 2. route
+    const std::string_view path = path_of(req.target());
+    const Route* route = nullptr;
+    std::string allow;
+    for (const auto& r : kRoutes) {
+      if (r.path != path) continue;
+      if (!allow.empty()) allow += ", ";
+      allow += http::bhttp::to_string(r.method);
+      if (r.method == req.method()) route = &r;
+    }
+    if (allow.empty()) return error_response(errors::not_found(), req, correlator);
+    if (route == nullptr) {
+      auto res = error_response(errors::method_not_allowed(), req, correlator);
+      res.set(http::bhttp::field::allow, allow);
+      return res;
+    }
+
+    // 3. media type
+    if (route->method == http::bhttp::verb::post && !is_json_content_type(req)) {
+      return error_response(errors::unsupported_media_type(), req, correlator);
+    }
+
+    // 4. identity, then the operation
+    auto identity = identity_of(req);
+    if (!identity) return error_response(identity.error(), req, correlator);
+    const ApiRequest api{req.body(), *identity, *subscribers_, clock_};
+    ApiResult result = route->operation(api);
+    if (!result) return error_response(result.error(), req, correlator);
+
+    http::Response res;
+    if (result->body) {
+      res = http::json_response(result->status, boost::json::serialize(*result->body),
+                                req.version(), req.keep_alive());
+    } else {
+      res = http::Response(static_cast<http::bhttp::status>(result->status), req.version());
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+    }
+    // Answers are about a subscriber: no cache may keep them (errors get it from camara_error).
+    res.set(http::bhttp::field::cache_control, "no-store");
+    res.set(http::kCorrelatorHeader, correlator);
+    return res;
+  } catch (const std::exception&) {
+    // Operations do not throw; this is the last line against a bug (or bad_alloc).
+    return http::camara_error(500, "INTERNAL", "Unknown server error. Typically a server bug.",
+                              correlator, req.version(), req.keep_alive());
+  }
+}
+
+}  // namespace tollgate::network

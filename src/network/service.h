@@ -1,0 +1,73 @@
+// service.h — the network role's HTTP face: routes CAMARA requests (method +
+// path) to the operation functions (sim_swap.h, ...) and applies the rules every
+// CAMARA API shares, in this order:
+//   1. x-correlator: a value not matching ^[a-zA-Z0-9-_:;.\/<>{}]{0,256}$, or the
+//      header sent twice → 400 INVALID_ARGUMENT; a non-empty value is echoed on
+//      the response, errors included; absent or empty → a fresh UUID is sent.
+//   2. unknown path → 404 NOT_FOUND; known path, other method → 405
+//      METHOD_NOT_ALLOWED with `Allow`. The query string is ignored.
+//   3. POST bodies must be `Content-Type: application/json` (parameters such as
+//      charset allowed) → else 415 UNSUPPORTED_MEDIA_TYPE.
+//   4. identity from the gateway's headers (below), then the operation.
+// Every response is `Content-Type: application/json` and `Cache-Control: no-store`
+// (subscriber data), with a CAMARA error body {status, code, message} on errors.
+//
+// Trust: the network role listens on loopback behind the gateway, which
+// verifies the access token, strips any x-tollgate-* headers a client sent, and
+// sets:
+//   x-tollgate-token-type: 2-legged | 3-legged
+//   x-tollgate-subscriber: +E.164 of the subscriber a 3-legged token stands for
+// A request without x-tollgate-token-type is treated as 2-legged (the subject
+// must then be in the body); any other value → 403 PERMISSION_DENIED (fail
+// closed). x-tollgate-subscriber is read only for 3-legged tokens; when absent or
+// not +E.164 the subject cannot be derived from the token (422 MISSING_IDENTIFIER).
+//
+// Thread-safe: handle() only reads the immutable store and the clock.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "http/server.h"
+#include "network/subscribers.h"
+
+namespace tollgate::network {
+
+inline constexpr std::string_view kTokenTypeHeader = "x-tollgate-token-type";
+inline constexpr std::string_view kSubscriberHeader = "x-tollgate-subscriber";
+
+// The `network:` section of the process configuration:
+//   network:
+//     listen: 127.0.0.1:9200              # host:port
+//     subscribers_file: subscribers.yaml  # optional; absent = the built-in demo set
+struct NetworkConfig {
+  std::string listen = "127.0.0.1:9200";
+  std::optional<std::string> subscribers_file;
+
+  // `section` may be undefined or null (all defaults). Unknown keys, a listen
+  // address that is not host:port, or an empty file name → catalog::ConfigError.
+  static NetworkConfig from_yaml(const YAML::Node& section);
+};
+
+// The subscribers file of `config`, or the demo set when none is configured.
+// Throws catalog::ConfigError (start-up only).
+std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
+                                                        const core::Clock& clock);
+
+class NetworkService {
+ public:
+  // `clock` must outlive the service.
+  NetworkService(std::shared_ptr<const SubscriberStore> subscribers, const core::Clock& clock);
+
+  http::Response handle(const http::Request& request, const http::ConnectionInfo& info) const;
+
+ private:
+  std::shared_ptr<const SubscriberStore> subscribers_;
+  const core::Clock& clock_;
+};
+
+}  // namespace tollgate::network
