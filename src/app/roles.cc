@@ -4,7 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <format>
+#include "core/strf.h"
 #include <fstream>
 #include <iostream>
 
@@ -69,29 +69,29 @@ std::optional<DemoClient> ensure_demo_client(const std::filesystem::path& data_d
 
 void print_banner(const ProcessConfig& cfg, const authz::AuthzConfig& a, std::uint16_t authz_port,
                   std::uint16_t gw_port, std::uint16_t net_port, const std::optional<DemoClient>& demo) {
-  const std::string authz_url = std::format("http://127.0.0.1:{}", authz_port);
-  const std::string gw_url = std::format("http://127.0.0.1:{}", gw_port);
+  const std::string authz_url = core::strf("http://127.0.0.1:{}", authz_port);
+  const std::string gw_url = core::strf("http://127.0.0.1:{}", gw_port);
   std::string out;
-  out += std::format("Tollgate {} is running (data in {})\n", TOLLGATE_VERSION, cfg.data_dir.string());
-  out += std::format("  authorization server  {}   issuer {}\n", authz_url, a.issuer);
-  out += std::format("  gateway               {}\n", gw_url);
-  out += std::format("  network (CAMARA APIs) http://127.0.0.1:{}  (reached through the gateway)\n\n", net_port);
+  out += core::strf("Tollgate {} is running (data in {})\n", TOLLGATE_VERSION, cfg.data_dir.string());
+  out += core::strf("  authorization server  {}   issuer {}\n", authz_url, a.issuer);
+  out += core::strf("  gateway               {}\n", gw_url);
+  out += core::strf("  network (CAMARA APIs) http://127.0.0.1:{}  (reached through the gateway)\n\n", net_port);
   if (demo) {
-    out += std::format("Demo client (partner {}, scopes {}), also in {}:\n", kDemoPartner, kDemoScopes,
+    out += core::strf("Demo client (partner {}, scopes {}), also in {}:\n", kDemoPartner, kDemoScopes,
                        (cfg.data_dir / "demo-client.json").string());
-    out += std::format("  client_id     {}\n  client_secret {}\n\n", demo->client_id, demo->client_secret);
+    out += core::strf("  client_id     {}\n  client_secret {}\n\n", demo->client_id, demo->client_secret);
     out += "Try:\n";
-    out += std::format(
+    out += core::strf(
         "  TOKEN=$(curl -s -u '{}:{}' -d grant_type=client_credentials -d 'scope={}' {}/oauth2/token"
         " | sed -n 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/p')\n",
         demo->client_id, demo->client_secret, kDemoScopes, authz_url);
-    out += std::format(
+    out += core::strf(
         "  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
-        "-d '{{\"phoneNumber\":\"+34600000001\",\"maxAge\":240}}' {}/sim-swap/v2/check\n",
+        "-d '{\"phoneNumber\":\"+34600000001\",\"maxAge\":240}' {}/sim-swap/v2/check\n",
         gw_url);
-    out += std::format(
+    out += core::strf(
         "  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
-        "-d '{{\"phoneNumber\":\"+34600000002\"}}' {}/sim-swap/v2/retrieve-date\n\n",
+        "-d '{\"phoneNumber\":\"+34600000002\"}' {}/sim-swap/v2/retrieve-date\n\n",
         gw_url);
   }
   out += "Press Ctrl-C to stop.\n";
@@ -124,6 +124,12 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
       gcfg.issuers.push_back(std::move(ours));
     }
   }
+
+  // Catch SIGINT/SIGTERM before any thread starts, so that no signal can hit
+  // a thread with the default (terminating) disposition.
+  boost::asio::io_context signals_ctx;
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  int received = 0;
 
   std::unique_ptr<ServerGroup> network_server, authz_server;
   std::unique_ptr<network::NetworkService> network_service;
@@ -167,9 +173,6 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   if (options.print_banner && authz_server && gw && network_server)
     print_banner(cfg, acfg, authz_server->port(), gw->port(), network_server->port(), demo);
 
-  boost::asio::io_context signals_ctx;
-  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-  int received = 0;
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (!ec) received = sig;
   });

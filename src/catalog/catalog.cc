@@ -1,12 +1,13 @@
 #include "catalog/catalog.h"
 
-#include <format>
+#include "core/strf.h"
 #include <set>
 
 #include "core/crypto.h"
 #include "core/scope.h"
 
 namespace tollgate::catalog {
+using core::strf;
 namespace {
 
 using std::chrono::seconds;
@@ -44,23 +45,23 @@ bool valid_path_template(std::string_view p) {
 }
 
 Route parse_route(const YAML::Node& n, const Product& product) {
-  const auto where = std::format("a route of product '{}'", product.name);
+  const auto where = strf("a route of product '{}'", product.name);
   check_keys(n, {"method", "path", "any_of", "all_of"}, where);
   Route r;
   r.method = require_string(n, "method", where);
   for (auto& c : r.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   static const std::set<std::string> kMethods{"GET", "POST", "PUT", "PATCH", "DELETE"};
-  if (!kMethods.contains(r.method)) fail(n["method"], std::format("unsupported method '{}'", r.method));
+  if (!kMethods.contains(r.method)) fail(n["method"], strf("unsupported method '{}'", r.method));
   r.path = require_string(n, "path", where);
-  if (!valid_path_template(r.path)) fail(n["path"], std::format("bad path template '{}'", r.path));
+  if (!valid_path_template(r.path)) fail(n["path"], strf("bad path template '{}'", r.path));
   const bool any = n["any_of"].IsDefined(), all = n["all_of"].IsDefined();
-  if (any == all) fail(n, std::format("{} {} needs exactly one of any_of / all_of (a route without a scope is refused)", r.method, r.path));
+  if (any == all) fail(n, strf("{} {} needs exactly one of any_of / all_of (a route without a scope is refused)", r.method, r.path));
   r.rule = any ? ScopeRuleKind::kAnyOf : ScopeRuleKind::kAllOf;
   r.scopes = get_string_list(n, any ? "any_of" : "all_of");
-  if (r.scopes.empty()) fail(n, std::format("{} {} has an empty scope list", r.method, r.path));
+  if (r.scopes.empty()) fail(n, strf("{} {} has an empty scope list", r.method, r.path));
   for (const auto& s : r.scopes)
     if (std::find(product.scopes.begin(), product.scopes.end(), s) == product.scopes.end())
-      fail(n, std::format("route {} {} names scope '{}' that product '{}' does not define", r.method, r.path, s,
+      fail(n, strf("route {} {} names scope '{}' that product '{}' does not define", r.method, r.path, s,
                           product.name));
   return r;
 }
@@ -85,23 +86,23 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
   for (const auto& kv : products) {
     Product p;
     p.name = kv.first.as<std::string>();
-    if (!valid_name(p.name)) fail(kv.first, std::format("bad product name '{}'", p.name));
+    if (!valid_name(p.name)) fail(kv.first, strf("bad product name '{}'", p.name));
     const YAML::Node n = kv.second;
-    const auto where = std::format("product '{}'", p.name);
+    const auto where = strf("product '{}'", p.name);
     check_keys(n, {"scopes", "audience", "token_lifetime", "subscriber_data", "routes", "upstream"}, where);
     p.scopes = get_string_list(n, "scopes");
-    if (p.scopes.empty()) fail(n, std::format("{} defines no scopes", where));
+    if (p.scopes.empty()) fail(n, strf("{} defines no scopes", where));
     for (const auto& s : p.scopes) {
-      if (!core::ScopeSet::valid_token(s)) fail(n["scopes"], std::format("bad scope '{}'", s));
+      if (!core::ScopeSet::valid_token(s)) fail(n["scopes"], strf("bad scope '{}'", s));
       if (!c->scope_to_product_.emplace(s, p.name).second)
-        fail(n["scopes"], std::format("scope '{}' is defined by two products", s));
+        fail(n["scopes"], strf("scope '{}' is defined by two products", s));
     }
     p.audience = require_string(n, "audience", where);
     p.token_lifetime = get_duration(n, "token_lifetime", seconds{900}, kMinLifetime, kMaxLifetime);
     p.subscriber_data = get_bool(n, "subscriber_data", false);
     p.upstream = get_string(n, "upstream", "network");
     const YAML::Node routes = n["routes"];
-    if (routes && !routes.IsSequence()) fail(routes, std::format("'routes' of {} must be a list", where));
+    if (routes && !routes.IsSequence()) fail(routes, strf("'routes' of {} must be a list", where));
     if (routes)
       for (const auto& r : routes) p.routes.push_back(parse_route(r, p));
     c->products_.emplace(p.name, std::move(p));
@@ -111,9 +112,9 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
     for (const auto& kv : tiers) {
       Tier t;
       t.name = kv.first.as<std::string>();
-      const auto where = std::format("tier '{}'", t.name);
+      const auto where = strf("tier '{}'", t.name);
       check_keys(kv.second, {"rate", "burst", "token_rate"}, where);
-      if (!kv.second["rate"]) fail(kv.second, std::format("{} needs a rate", where));
+      if (!kv.second["rate"]) fail(kv.second, strf("{} needs a rate", where));
       t.rate = parse_rate(kv.second["rate"]);
       t.burst = static_cast<double>(get_int(kv.second, "burst", static_cast<std::int64_t>(t.rate * 2) + 1, 1, 1'000'000));
       t.token_rate = kv.second["token_rate"] ? parse_rate(kv.second["token_rate"]) : 1.0;
@@ -125,32 +126,32 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
     for (const auto& kv : partners) {
       Partner p;
       p.name = kv.first.as<std::string>();
-      if (!valid_name(p.name)) fail(kv.first, std::format("bad partner name '{}'", p.name));
-      const auto where = std::format("partner '{}'", p.name);
+      if (!valid_name(p.name)) fail(kv.first, strf("bad partner name '{}'", p.name));
+      const auto where = strf("partner '{}'", p.name);
       check_keys(kv.second, {"tier", "products"}, where);
       p.tier = require_string(kv.second, "tier", where);
-      if (!c->tiers_.contains(p.tier)) fail(kv.second["tier"], std::format("{} names unknown tier '{}'", where, p.tier));
+      if (!c->tiers_.contains(p.tier)) fail(kv.second["tier"], strf("{} names unknown tier '{}'", where, p.tier));
       p.products = get_string_list(kv.second, "products");
       for (const auto& prod : p.products)
         if (!c->products_.contains(prod))
-          fail(kv.second["products"], std::format("{} names unknown product '{}'", where, prod));
+          fail(kv.second["products"], strf("{} names unknown product '{}'", where, prod));
       c->partners_.emplace(p.name, std::move(p));
     }
   }
   // Content hash over a canonical rendering (maps are ordered, so this is stable).
   std::string canon;
   for (const auto& [name, p] : c->products_) {
-    canon += std::format("P|{}|{}|{}|{}|{}\n", name, p.audience, p.token_lifetime.count(), p.subscriber_data, p.upstream);
+    canon += strf("P|{}|{}|{}|{}|{}\n", name, p.audience, p.token_lifetime.count(), p.subscriber_data, p.upstream);
     for (const auto& s : p.scopes) canon += "S|" + s + "\n";
     for (const auto& r : p.routes) {
-      canon += std::format("R|{}|{}|{}", r.method, r.path, r.rule == ScopeRuleKind::kAnyOf ? "any" : "all");
+      canon += strf("R|{}|{}|{}", r.method, r.path, r.rule == ScopeRuleKind::kAnyOf ? "any" : "all");
       for (const auto& s : r.scopes) canon += "|" + s;
       canon += "\n";
     }
   }
-  for (const auto& [name, t] : c->tiers_) canon += std::format("T|{}|{}|{}|{}\n", name, t.rate, t.burst, t.token_rate);
+  for (const auto& [name, t] : c->tiers_) canon += strf("T|{}|{}|{}|{}\n", name, t.rate, t.burst, t.token_rate);
   for (const auto& [name, p] : c->partners_) {
-    canon += std::format("A|{}|{}", name, p.tier);
+    canon += strf("A|{}|{}", name, p.tier);
     for (const auto& prod : p.products) canon += "|" + prod;
     canon += "\n";
   }

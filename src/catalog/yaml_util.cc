@@ -1,14 +1,15 @@
 #include "catalog/yaml_util.h"
 
 #include <charconv>
-#include <format>
+#include "core/strf.h"
 
 namespace tollgate::catalog {
+using core::strf;
 namespace {
 
 std::string where_of(const YAML::Mark& mark) {
   if (mark.line < 0) return {};
-  return std::format("line {}, column {}: ", mark.line + 1, mark.column + 1);
+  return strf("line {}, column {}: ", mark.line + 1, mark.column + 1);
 }
 
 std::string join(std::initializer_list<std::string_view> items) {
@@ -45,7 +46,7 @@ YAML::Node load_string(const std::string& text) {
 }
 
 void require_map(const YAML::Node& node, std::string_view where) {
-  if (!node.IsMap()) fail(node, std::format("{} must be a mapping", where));
+  if (!node.IsMap()) fail(node, strf("{} must be a mapping", where));
 }
 
 void check_keys(const YAML::Node& node, std::initializer_list<std::string_view> allowed, std::string_view where) {
@@ -54,7 +55,7 @@ void check_keys(const YAML::Node& node, std::initializer_list<std::string_view> 
     const auto key = kv.first.as<std::string>();
     bool ok = false;
     for (auto a : allowed) ok = ok || a == key;
-    if (!ok) fail(kv.first, std::format("unknown key '{}' in {}; allowed: {}", key, where, join(allowed)));
+    if (!ok) fail(kv.first, strf("unknown key '{}' in {}; allowed: {}", key, where, join(allowed)));
   }
 }
 
@@ -66,13 +67,13 @@ std::string get_string(const YAML::Node& map, std::string_view key, std::string_
 std::optional<std::string> get_optional_string(const YAML::Node& map, std::string_view key) {
   const YAML::Node n = map[std::string(key)];
   if (!n || n.IsNull()) return std::nullopt;
-  if (!n.IsScalar()) fail(n, std::format("'{}' must be a string", key));
+  if (!n.IsScalar()) fail(n, strf("'{}' must be a string", key));
   return n.as<std::string>();
 }
 
 std::string require_string(const YAML::Node& map, std::string_view key, std::string_view where) {
   auto v = get_optional_string(map, key);
-  if (!v || v->empty()) fail(map, std::format("'{}' is required in {}", key, where));
+  if (!v || v->empty()) fail(map, strf("'{}' is required in {}", key, where));
   return *v;
 }
 
@@ -81,7 +82,7 @@ bool get_bool(const YAML::Node& map, std::string_view key, bool def) {
   if (!n || n.IsNull()) return def;
   bool out = false;
   if (!n.IsScalar() || !YAML::convert<bool>::decode(n, out))
-    fail(n, std::format("'{}' must be true or false", key));
+    fail(n, strf("'{}' must be true or false", key));
   return out;
 }
 
@@ -93,8 +94,8 @@ std::int64_t get_int(const YAML::Node& map, std::string_view key, std::int64_t d
   const std::string s = n.IsScalar() ? n.Scalar() : std::string();
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size())
-    fail(n, std::format("'{}' must be an integer", key));
-  if (v < min || v > max) fail(n, std::format("'{}' must be between {} and {}", key, min, max));
+    fail(n, strf("'{}' must be an integer", key));
+  if (v < min || v > max) fail(n, strf("'{}' must be between {} and {}", key, min, max));
   return v;
 }
 
@@ -106,9 +107,9 @@ std::vector<std::string> get_string_list(const YAML::Node& map, std::string_view
     out.push_back(n.Scalar());
     return out;
   }
-  if (!n.IsSequence()) fail(n, std::format("'{}' must be a list of strings", key));
+  if (!n.IsSequence()) fail(n, strf("'{}' must be a list of strings", key));
   for (const auto& item : n) {
-    if (!item.IsScalar()) fail(item, std::format("'{}' must be a list of strings", key));
+    if (!item.IsScalar()) fail(item, strf("'{}' must be a list of strings", key));
     out.push_back(item.Scalar());
   }
   return out;
@@ -119,17 +120,17 @@ std::chrono::seconds parse_duration(const YAML::Node& node, std::chrono::seconds
   const std::string& s = node.Scalar();
   std::int64_t value = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || p == s.data() || value < 0) fail(node, std::format("bad duration '{}'", s));
+  if (ec != std::errc() || p == s.data() || value < 0) fail(node, strf("bad duration '{}'", s));
   const std::string_view unit(p, s.data() + s.size() - p);
   std::int64_t mult = 0;
   if (unit.empty() || unit == "s") mult = 1;
   else if (unit == "m") mult = 60;
   else if (unit == "h") mult = 3600;
   else if (unit == "d") mult = 86400;
-  else fail(node, std::format("bad duration unit in '{}' (use s, m, h or d)", s));
+  else fail(node, strf("bad duration unit in '{}' (use s, m, h or d)", s));
   const std::chrono::seconds d(value * mult);
   if (d < min || d > max)
-    fail(node, std::format("duration '{}' must be between {}s and {}s", s, min.count(), max.count()));
+    fail(node, strf("duration '{}' must be between {}s and {}s", s, min.count(), max.count()));
   return d;
 }
 
@@ -146,12 +147,12 @@ double parse_rate(const YAML::Node& node) {
   const auto slash = s.find('/');
   double count = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + (slash == std::string::npos ? s.size() : slash), count);
-  if (ec != std::errc() || count <= 0) fail(node, std::format("bad rate '{}'", s));
+  if (ec != std::errc() || count <= 0) fail(node, strf("bad rate '{}'", s));
   const std::string_view unit = slash == std::string::npos ? "s" : std::string_view(s).substr(slash + 1);
   if (unit == "s") return count;
   if (unit == "m") return count / 60.0;
   if (unit == "h") return count / 3600.0;
-  fail(node, std::format("bad rate unit in '{}' (use /s, /m or /h)", s));
+  fail(node, strf("bad rate unit in '{}' (use /s, /m or /h)", s));
 }
 
 }  // namespace tollgate::catalog

@@ -4,8 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
-#include <format>
+#include <ctime>
 #include <mutex>
 #include <set>
 #include <string>
@@ -39,6 +40,19 @@ struct EnvLevel {
   }
 } const g_env_level;
 
+// RFC 3339 UTC with milliseconds, e.g. 2026-01-02T03:04:05.678Z
+// (libstdc++ 12 has no <format>).
+std::string rfc3339_millis(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+  return buf;
+}
+
 }  // namespace
 
 void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
@@ -56,10 +70,9 @@ void log_json(std::string_view channel, boost::json::object fields, LogLevel lev
     std::lock_guard lock(g_channels_mutex);
     if (g_disabled.contains(channel)) return;
   }
-  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   boost::json::object line;
   line.reserve(fields.size() + 3);
-  line["ts"] = std::format("{:%FT%TZ}", now);
+  line["ts"] = rfc3339_millis(std::chrono::system_clock::now());
   line["log"] = channel;
   if (level != LogLevel::kInfo || channel == "app") line["level"] = level_name(level);
   for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
