@@ -15,7 +15,11 @@ namespace strf_detail {
 
 inline std::string text(std::string_view s) { return std::string(s); }
 inline std::string text(char c) { return std::string(1, c); }
-inline std::string text(bool b) { return b ? "true" : "false"; }
+inline std::string text(const char* s) { return s; }  // beats the bool conversion
+template <std::same_as<bool> T>
+std::string text(T b) {
+  return b ? "true" : "false";
+}
 template <std::integral T>
   requires(!std::same_as<T, bool> && !std::same_as<T, char>)
 std::string text(T v) {
