@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "core/json.h"
 #include "core/test_support.h"
 
@@ -461,6 +464,24 @@ TEST_F(JwtTest, SignatureBeforeClaims) {
   EXPECT_EQ(verify(t), JoseStatus::kExpired);
   t[t.size() - 5] = t[t.size() - 5] == 'A' ? 'B' : 'A';
   EXPECT_EQ(verify(t), JoseStatus::kSignatureInvalid);
+}
+
+// One shared Jwks verifies tokens of every alg from several threads at once.
+TEST_F(JwtTest, ConcurrentVerification) {
+  std::vector<std::string> tokens;
+  for (Alg alg : kAllAlgs) tokens.push_back(token(good_claims(), alg));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string& tok = tokens[static_cast<std::size_t>(t + i) % tokens.size()];
+        if (!verify_jwt(tok, keys, policy, at(kNow))) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 }  // namespace
