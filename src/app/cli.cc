@@ -97,13 +97,16 @@ int main(int argc, char** argv) {
   create->add_option("--auth", auth, "client authentication method (repeatable): client_secret_basic, client_secret_post");
   create->add_option("--grant", grants, "grant type (repeatable; default client_credentials)");
   create->add_flag("--json", json_flag, "print JSON (the default)");
+  create->fallthrough();  // --data-dir/--config/--catalog may follow the leaf command
   auto* list = client->add_subcommand("list", "list clients as JSON (never secrets)");
+  list->fallthrough();
   list->add_flag("--json", json_flag, "print JSON (the default)");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);  // prints help, version or the usage error
+    return code == 0 ? 0 : 2;
   }
 
   try {
