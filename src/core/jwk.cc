@@ -115,9 +115,29 @@ UniquePkey pkey_from_params(const char* type, int selection, const OSSL_PARAM* p
 // right subgroup) and, for private keys, the private part and the pair.
 bool key_checks_out(EVP_PKEY* pkey, bool is_private) {
   UniquePkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!ctx) return false;
-  if (is_private) return EVP_PKEY_check(ctx.get()) == 1;
-  return EVP_PKEY_public_check(ctx.get()) == 1;
+  const bool ok = ctx && (is_private ? EVP_PKEY_check(ctx.get()) : EVP_PKEY_public_check(ctx.get())) == 1;
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+
+// Pairwise test by signature: signs a fixed message with the private key and
+// verifies it with the public half. Used for RSA keys given as n, e, d only,
+// which OpenSSL's key check cannot validate without the prime factors.
+bool signs_and_verifies(EVP_PKEY* pkey) {
+  static constexpr unsigned char kMsg[] = "tollgate pairwise check";
+  detail::UniqueMdCtx sctx(EVP_MD_CTX_new());
+  detail::UniqueMdCtx vctx(EVP_MD_CTX_new());
+  if (!sctx || !vctx ||
+      EVP_DigestSignInit_ex(sctx.get(), nullptr, "SHA256", nullptr, nullptr, pkey, nullptr) != 1) {
+    return false;
+  }
+  std::size_t len = 0;
+  if (EVP_DigestSign(sctx.get(), nullptr, &len, kMsg, sizeof kMsg) != 1) return false;
+  std::string sig(len, '\0');
+  auto* sig_p = reinterpret_cast<unsigned char*>(sig.data());
+  return EVP_DigestSign(sctx.get(), sig_p, &len, kMsg, sizeof kMsg) == 1 &&
+         EVP_DigestVerifyInit_ex(vctx.get(), nullptr, "SHA256", nullptr, nullptr, pkey, nullptr) == 1 &&
+         EVP_DigestVerify(vctx.get(), sig_p, len, kMsg, sizeof kMsg) == 1;
 }
 
 bool rsa_size_ok(EVP_PKEY* pkey) {
@@ -186,7 +206,11 @@ std::expected<Imported, JoseStatus> import_rsa(const json::object& obj, bool all
   if (!params) return std::unexpected(JoseStatus::kCryptoFailure);
   UniquePkey pkey = pkey_from_params("RSA", is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get());
   if (!pkey || !rsa_size_ok(pkey.get())) return std::unexpected(JoseStatus::kJwkInvalid);
-  if (is_private && !key_checks_out(pkey.get(), true)) return std::unexpected(JoseStatus::kJwkInvalid);
+  if (is_private) {
+    const bool ok = present == 6 ? key_checks_out(pkey.get(), true) : signs_and_verifies(pkey.get());
+    ERR_clear_error();
+    if (!ok) return std::unexpected(JoseStatus::kJwkInvalid);
+  }
   return Imported{std::move(pkey), KeyType::kRsa, is_private};
 }
 
@@ -364,7 +388,10 @@ std::expected<Jwk, JoseStatus> Jwk::from_json(const boost::json::object& obj, bo
     } else if (*kty == "OKP") {
       imported = import_okp(obj, allow_private);
     }  // "oct" and anything else: refused
-    if (!imported) return std::unexpected(imported.error());
+    if (!imported) {
+      ERR_clear_error();  // leave no OpenSSL error behind for this thread's next caller
+      return std::unexpected(imported.error());
+    }
     if (alg && !type_fits(imported->type, *alg)) return std::unexpected(JoseStatus::kJwkInvalid);
 
     Jwk jwk;

@@ -85,6 +85,11 @@ constexpr std::string_view kRfc7515A2N =
     "gNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg6"
     "65xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRW"
     "yuXpoQ";
+constexpr std::string_view kRfc7515A2D =
+    "Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1"
+    "O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4"
+    "ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopz"
+    "nQ";
 constexpr std::string_view kRfc7515A2Sig =
     "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1d"
     "nZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzD"
@@ -132,8 +137,26 @@ TEST(JwsVectors, Rfc7515A2Rs256) {
   // The same signature over another payload does not verify.
   const std::string other = "eyJhbGciOiJSUzI1NiJ9." + b64(R"({"iss":"joe"})") + "." + std::string(kRfc7515A2Sig);
   EXPECT_EQ(check(other, rfc_rsa_key()), JoseStatus::kSignatureInvalid);
-  // PKCS#1 v1.5 is deterministic: our signer needs the private key, so only the
-  // verification direction is checked against the RFC here.
+}
+
+// RFC 7515 Appendix A.2: RS256 is deterministic, so signing the RFC payload with the RFC
+// private key (given as n, e, d) reproduces the published token byte for byte.
+TEST(JwsVectors, Rfc7515A2Rs256Sign) {
+  json::object o;
+  o["kty"] = "RSA";
+  o["n"] = kRfc7515A2N;
+  o["e"] = "AQAB";
+  o["d"] = kRfc7515A2D;
+  auto priv = Jwk::from_json(o, true);
+  ASSERT_TRUE(priv.has_value()) << to_string(priv.error());
+  EXPECT_TRUE(priv->is_private());
+  const std::string payload = *base64url_decode(kRfcPayloadB64);
+  auto token = sign_compact(*priv, Alg::kRS256, payload, std::nullopt);
+  ASSERT_TRUE(token.has_value());
+  EXPECT_EQ(*token, "eyJhbGciOiJSUzI1NiJ9." + std::string(kRfcPayloadB64) + "." + std::string(kRfc7515A2Sig));
+  // A "d" that does not belong to n is refused.
+  o["d"] = testing::bn_b64(test_key(Alg::kRS256).pkey(), "d");
+  EXPECT_EQ(Jwk::from_json(o, true).error(), JoseStatus::kJwkInvalid);
 }
 
 // RFC 7515 Appendix A.3: the published ES256 JWS verifies, and the published private key signs.
