@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "store/str_cat.h"
+#include "core/strf.h"
 
 namespace tollgate::store {
+
+using core::strf;
 namespace {
 
 // Lists are stored as JSON arrays of strings (redirect URIs may hold any byte a
@@ -27,7 +29,8 @@ constexpr Migration kMigrations[] = {
 };
 
 constexpr std::string_view kColumns =
-    "client_id, partner, secret_hash, scopes, grant_types, auth_methods, redirect_uris, created_at, disabled";
+    "client_id, partner, secret_hash, scopes, grant_types, auth_methods, redirect_uris, "
+    "created_at, disabled";
 
 std::string to_json_list(const std::vector<std::string>& items) {
   boost::json::array a;
@@ -56,10 +59,11 @@ StoreResult<ClientRecord> read_row(const Statement& st) {
   auto grants = from_json_list(st.column_text(4));
   auto methods = from_json_list(st.column_text(5));
   auto uris = from_json_list(st.column_text(6));
-  std::optional<core::ScopeSet> parsed = scopes.empty() ? core::ScopeSet{} : core::ScopeSet::parse(scopes);
+  std::optional<core::ScopeSet> parsed =
+      scopes.empty() ? core::ScopeSet{} : core::ScopeSet::parse(scopes);
   if (!parsed || !grants || !methods || !uris)
-    return std::unexpected(
-        StoreError{StoreErrorCode::kCorrupt, str_cat("client '", c.client_id, "': undecodable stored row")});
+    return std::unexpected(StoreError{StoreErrorCode::kCorrupt,
+                                      strf("client '{}': undecodable stored row", c.client_id)});
   c.scopes = std::move(*parsed);
   c.grant_types = std::move(*grants);
   c.auth_methods = std::move(*methods);
@@ -84,8 +88,11 @@ bool ClientRecord::allows_auth_method(std::string_view method) const {
   return std::ranges::find(auth_methods, method) != auth_methods.end();
 }
 
-StoreResult<std::shared_ptr<SqliteClientStore>> SqliteClientStore::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteClientStore::open: no database"});
+StoreResult<std::shared_ptr<SqliteClientStore>> SqliteClientStore::open(
+    std::shared_ptr<Database> db) {
+  if (!db)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteClientStore::open: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "clients", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<SqliteClientStore>(new SqliteClientStore(std::move(db)));
@@ -95,24 +102,26 @@ StoreResult<void> SqliteClientStore::create(const ClientRecord& client) {
   if (client.client_id.empty())
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "a client needs a client_id"});
   return db_->run([&](Connection& c) -> StoreResult<void> {
-    auto st = c.prepare(str_cat("INSERT INTO clients(", kColumns, ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    auto st = c.prepare(
+        strf("INSERT INTO clients({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", kColumns));
     if (!st) return forward(st);
-    if (auto b = st->bind_all(client.client_id, client.partner, client.secret_hash, client.scopes.to_string(),
-                              to_json_list(client.grant_types), to_json_list(client.auth_methods),
-                              to_json_list(client.redirect_uris), client.created_at,
-                              static_cast<std::int64_t>(client.disabled ? 1 : 0));
+    if (auto b =
+            st->bind_all(client.client_id, client.partner, client.secret_hash,
+                         client.scopes.to_string(), to_json_list(client.grant_types),
+                         to_json_list(client.auth_methods), to_json_list(client.redirect_uris),
+                         client.created_at, static_cast<std::int64_t>(client.disabled ? 1 : 0));
         !b)
       return forward(b);
     auto r = st->run();
     if (!r && r.error().code == StoreErrorCode::kConflict)
-      r.error().message = str_cat("client '", client.client_id, "' already exists");
+      r.error().message = strf("client '{}' already exists", client.client_id);
     return r;
   });
 }
 
 StoreResult<std::optional<ClientRecord>> SqliteClientStore::find(std::string_view client_id) {
   return db_->run([&](Connection& c) -> StoreResult<std::optional<ClientRecord>> {
-    auto st = c.prepare(str_cat("SELECT ", kColumns, " FROM clients WHERE client_id = ?1"));
+    auto st = c.prepare(strf("SELECT {} FROM clients WHERE client_id = ?1", kColumns));
     if (!st) return forward(st);
     if (auto b = st->bind(1, client_id); !b) return forward(b);
     auto row = st->step();
@@ -126,7 +135,7 @@ StoreResult<std::optional<ClientRecord>> SqliteClientStore::find(std::string_vie
 
 StoreResult<std::vector<ClientRecord>> SqliteClientStore::list() {
   return db_->run([&](Connection& c) -> StoreResult<std::vector<ClientRecord>> {
-    auto st = c.prepare(str_cat("SELECT ", kColumns, " FROM clients ORDER BY client_id"));
+    auto st = c.prepare(strf("SELECT {} FROM clients ORDER BY client_id", kColumns));
     if (!st) return forward(st);
     std::vector<ClientRecord> out;
     for (;;) {
@@ -148,7 +157,8 @@ StoreResult<void> SqliteClientStore::disable(std::string_view client_id) {
     if (auto b = st->bind(1, client_id); !b) return forward(b);
     if (auto r = st->run(); !r) return r;
     if (c.changes() == 0)
-      return std::unexpected(StoreError{StoreErrorCode::kNotFound, str_cat("no client '", client_id, "'")});
+      return std::unexpected(
+          StoreError{StoreErrorCode::kNotFound, strf("no client '{}'", client_id)});
     return {};
   });
 }

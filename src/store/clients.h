@@ -33,9 +33,9 @@ inline constexpr std::string_view kGrantClientCredentials = "client_credentials"
 
 struct ClientRecord {
   std::string client_id;
-  std::string partner;       // the catalog partner this client acts for
-  std::string secret_hash;   // core::hash_secret output; empty for clients without a secret
-  core::ScopeSet scopes;     // the most this client may ever be granted
+  std::string partner;      // the catalog partner this client acts for
+  std::string secret_hash;  // core::hash_secret output; empty for clients without a secret
+  core::ScopeSet scopes;    // the most this client may ever be granted
   std::vector<std::string> grant_types;
   std::vector<std::string> auth_methods;
   std::vector<std::string> redirect_uris;

@@ -17,7 +17,8 @@ class ClientStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("tollgate_clients_test_" + std::to_string(rd()) + std::to_string(rd()));
+    dir_ = fs::temp_directory_path() /
+           ("tollgate_clients_test_" + std::to_string(rd()) + std::to_string(rd()));
     path_ = dir_ / "tollgate.db";
     reopen();
   }
@@ -137,7 +138,8 @@ TEST_F(ClientStoreTest, SecretIsNeverStoredInClear) {
     auto st = c.prepare("SELECT * FROM clients WHERE client_id = 'tg_sec'");
     ASSERT_TRUE(st);
     ASSERT_TRUE(st->step().value_or(false));
-    for (int col = 0; col < 9; ++col) EXPECT_EQ(st->column_text(col).find(secret), std::string::npos) << col;
+    for (int col = 0; col < 9; ++col)
+      EXPECT_EQ(st->column_text(col).find(secret), std::string::npos) << col;
     const std::string stored_hash = st->column_text(2);
     EXPECT_TRUE(stored_hash.starts_with("sha256$")) << stored_hash;
     EXPECT_TRUE(core::verify_secret(secret, stored_hash));
@@ -147,8 +149,9 @@ TEST_F(ClientStoreTest, SecretIsNeverStoredInClear) {
 // A row whose stored lists cannot be decoded is reported as kCorrupt, not a crash.
 TEST_F(ClientStoreTest, UndecodableRowIsCorrupt) {
   ASSERT_TRUE(store_->create(sample("tg_bad")));
-  ASSERT_TRUE(db_->run(
-      [](Connection& c) { return c.exec("UPDATE clients SET grant_types = 'not json' WHERE client_id = 'tg_bad'"); }));
+  ASSERT_TRUE(db_->run([](Connection& c) {
+    return c.exec("UPDATE clients SET grant_types = 'not json' WHERE client_id = 'tg_bad'");
+  }));
   auto found = store_->find("tg_bad");
   ASSERT_FALSE(found);
   EXPECT_EQ(found.error().code, StoreErrorCode::kCorrupt);

@@ -4,9 +4,11 @@
 
 #include <system_error>
 
-#include "store/str_cat.h"
+#include "core/strf.h"
 
 namespace tollgate::store {
+
+using core::strf;
 namespace {
 
 StoreErrorCode code_for(int rc) {
@@ -35,7 +37,7 @@ StoreErrorCode code_for(int rc) {
 
 StoreError error_from(sqlite3* db, int rc, std::string_view what) {
   const char* detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return StoreError{code_for(rc), str_cat(what, ": ", detail, " (sqlite ", rc, ")")};
+  return StoreError{code_for(rc), strf("{}: {} (sqlite {})", what, detail, rc)};
 }
 
 std::unexpected<StoreError> fail(sqlite3* db, int rc, std::string_view what) {
@@ -46,12 +48,18 @@ std::unexpected<StoreError> fail(sqlite3* db, int rc, std::string_view what) {
 
 std::string_view to_string(StoreErrorCode code) {
   switch (code) {
-    case StoreErrorCode::kUnavailable: return "unavailable";
-    case StoreErrorCode::kBusy: return "busy";
-    case StoreErrorCode::kConflict: return "conflict";
-    case StoreErrorCode::kNotFound: return "not_found";
-    case StoreErrorCode::kCorrupt: return "corrupt";
-    case StoreErrorCode::kInternal: return "internal";
+    case StoreErrorCode::kUnavailable:
+      return "unavailable";
+    case StoreErrorCode::kBusy:
+      return "busy";
+    case StoreErrorCode::kConflict:
+      return "conflict";
+    case StoreErrorCode::kNotFound:
+      return "not_found";
+    case StoreErrorCode::kCorrupt:
+      return "corrupt";
+    case StoreErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }
@@ -77,24 +85,29 @@ StoreResult<void> Statement::check_bind(int rc) {
 }
 
 StoreResult<void> Statement::bind(int index, std::string_view text) {
-  if (!stmt_) return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
+  if (!stmt_)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
   // An empty view may have a null data(): SQLite would bind NULL, not "".
   const char* data = text.data() ? text.data() : "";
-  return check_bind(sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  return check_bind(
+      sqlite3_bind_text64(stmt_, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 
 StoreResult<void> Statement::bind(int index, std::int64_t value) {
-  if (!stmt_) return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
+  if (!stmt_)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
   return check_bind(sqlite3_bind_int64(stmt_, index, value));
 }
 
 StoreResult<void> Statement::bind(int index, std::nullptr_t) {
-  if (!stmt_) return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
+  if (!stmt_)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
   return check_bind(sqlite3_bind_null(stmt_, index));
 }
 
 StoreResult<bool> Statement::step() {
-  if (!stmt_) return std::unexpected(StoreError{StoreErrorCode::kInternal, "step on an empty statement"});
+  if (!stmt_)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "step on an empty statement"});
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -111,7 +124,8 @@ StoreResult<void> Statement::run() {
 }
 
 StoreResult<void> Statement::reset() {
-  if (!stmt_) return std::unexpected(StoreError{StoreErrorCode::kInternal, "reset on an empty statement"});
+  if (!stmt_)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "reset on an empty statement"});
   sqlite3_reset(stmt_);  // returns the last step's error, already reported
   sqlite3_clear_bindings(stmt_);
   return {};
@@ -121,7 +135,9 @@ bool Statement::column_is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-std::int64_t Statement::column_int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::column_int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::column_text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
@@ -137,7 +153,9 @@ Transaction::~Transaction() {
 }
 
 StoreResult<void> Transaction::commit() {
-  if (!conn_) return std::unexpected(StoreError{StoreErrorCode::kInternal, "commit of a finished transaction"});
+  if (!conn_)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "commit of a finished transaction"});
   auto r = conn_->exec("COMMIT");
   if (r) conn_ = nullptr;  // on failure the destructor rolls back
   return r;
@@ -152,7 +170,7 @@ StoreResult<void> Connection::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    return std::unexpected(StoreError{code_for(rc), str_cat("exec: ", msg, " (sqlite ", rc, ")")});
+    return std::unexpected(StoreError{code_for(rc), strf("exec: {} (sqlite {})", msg, rc)});
   }
   return {};
 }
@@ -165,7 +183,8 @@ StoreResult<Statement> Connection::prepare(std::string_view sql) {
     if (stmt) sqlite3_finalize(stmt);
     return fail(db_, rc, "prepare");
   }
-  if (!stmt) return std::unexpected(StoreError{StoreErrorCode::kInternal, "prepare: empty statement"});
+  if (!stmt)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "prepare: empty statement"});
   return Statement(db_, stmt);
 }
 
@@ -183,7 +202,8 @@ std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::path& path,
                                                       OpenOptions options) {
   namespace fs = std::filesystem;
-  if (path.empty()) return std::unexpected(StoreError{StoreErrorCode::kUnavailable, "empty database path"});
+  if (path.empty())
+    return std::unexpected(StoreError{StoreErrorCode::kUnavailable, "empty database path"});
   if (!options.read_only && path.has_parent_path()) {
     std::error_code ec;
     const fs::path parent = path.parent_path();
@@ -192,17 +212,18 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
       if (ec)
         return std::unexpected(StoreError{
             StoreErrorCode::kUnavailable,
-            str_cat("cannot create folder '", parent.string(), "' for the database: ", ec.message())});
+            strf("cannot create folder '{}' for the database: {}", parent.string(), ec.message())});
       // The data folder holds secret hashes and keys: owner only.
       fs::permissions(parent, fs::perms::owner_all, fs::perm_options::replace, ec);
     }
   }
   sqlite3* db = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    StoreError e = error_from(db, rc, str_cat("cannot open database '", path.string(), "'"));
+    StoreError e = error_from(db, rc, strf("cannot open database '{}'", path.string()));
     sqlite3_close_v2(db);  // a handle is returned even on failure
     if (e.code == StoreErrorCode::kInternal) e.code = StoreErrorCode::kUnavailable;
     return std::unexpected(std::move(e));
@@ -212,12 +233,13 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   std::shared_ptr<Database> database(new Database(db, path));
   // journal_mode=WAL is the first statement that reads the file: a file that is
   // not a database fails here with SQLITE_NOTADB (kCorrupt).
-  const std::string_view pragmas = options.read_only
-                                       ? "PRAGMA foreign_keys=ON;"
-                                       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+  const std::string_view pragmas =
+      options.read_only
+          ? "PRAGMA foreign_keys=ON;"
+          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
   auto r = database->run([&](Connection& c) { return c.exec(pragmas); });
   if (!r) {
-    r.error().message = str_cat("database '", path.string(), "': ", r.error().message);
+    r.error().message = strf("database '{}': {}", path.string(), r.error().message);
     return std::unexpected(std::move(r.error()));
   }
   return database;
@@ -245,11 +267,12 @@ StoreResult<int> schema_version(Connection& conn, std::string_view component) {
   return *row ? static_cast<int>(st->column_int64(0)) : 0;
 }
 
-StoreResult<void> migrate(Connection& conn, std::string_view component, std::span<const Migration> migrations) {
+StoreResult<void> migrate(Connection& conn, std::string_view component,
+                          std::span<const Migration> migrations) {
   for (std::size_t i = 0; i < migrations.size(); ++i)
     if (migrations[i].version != static_cast<int>(i) + 1)
-      return std::unexpected(StoreError{StoreErrorCode::kInternal,
-                                        str_cat(component, ": migrations must be numbered 1, 2, ...")});
+      return std::unexpected(StoreError{
+          StoreErrorCode::kInternal, strf("{}: migrations must be numbered 1, 2, ...", component)});
   if (auto r = conn.exec(kSchemaTable); !r) return std::unexpected(std::move(r.error()));
   for (const Migration& m : migrations) {
     auto tx = conn.transaction();
@@ -260,16 +283,17 @@ StoreResult<void> migrate(Connection& conn, std::string_view component, std::spa
     if (*current > static_cast<int>(migrations.size()))
       return std::unexpected(StoreError{
           StoreErrorCode::kCorrupt,
-          str_cat(component, " schema version ", *current, " is newer than this build knows (",
-                  migrations.size(), "): refusing to use it")});
+          strf("{} schema version {} is newer than this build knows ({}): refusing to use it",
+               component, *current, migrations.size())});
     if (*current >= m.version) continue;  // already applied; the transaction rolls back (no-op)
     if (auto r = conn.exec(m.sql); !r) {
-      r.error().message = str_cat(component, " migration ", m.version, ": ", r.error().message);
+      r.error().message = strf("{} migration {}: {}", component, m.version, r.error().message);
       return std::unexpected(std::move(r.error()));
     }
     auto st = conn.prepare(
         "INSERT INTO schema_version(component, version) VALUES(?1, ?2)"
-        " ON CONFLICT(component) DO UPDATE SET version = excluded.version, applied_at = unixepoch()");
+        " ON CONFLICT(component) DO UPDATE SET version = excluded.version, applied_at = "
+        "unixepoch()");
     if (!st) return std::unexpected(std::move(st.error()));
     if (auto b = st->bind_all(component, static_cast<std::int64_t>(m.version)); !b)
       return std::unexpected(std::move(b.error()));

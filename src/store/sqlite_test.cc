@@ -15,7 +15,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("tollgate_store_test_" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("tollgate_store_test_" + std::to_string(rd()) + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -67,7 +68,8 @@ TEST(Database, UncreatableFolderGivesCleanError) {
   auto db = Database::open(tmp.path() / "file" / "sub" / "tollgate.db");
   ASSERT_FALSE(db.has_value());
   EXPECT_EQ(db.error().code, StoreErrorCode::kUnavailable);
-  EXPECT_NE(db.error().message.find("cannot create folder"), std::string::npos) << db.error().message;
+  EXPECT_NE(db.error().message.find("cannot create folder"), std::string::npos)
+      << db.error().message;
 }
 
 // A read-only open of a file that does not exist fails cleanly instead of creating it.
@@ -96,7 +98,8 @@ TEST(Database, LockedDatabaseGivesBusy) {
   auto b = Database::open(path, OpenOptions{.busy_timeout = std::chrono::milliseconds(50)});
   ASSERT_TRUE(a && b);
   ASSERT_TRUE((*a)->run([](Connection& c) { return c.exec("CREATE TABLE t(x INTEGER)"); }));
-  ASSERT_TRUE((*a)->run([](Connection& c) { return c.exec("BEGIN EXCLUSIVE; INSERT INTO t VALUES(1)"); }));
+  ASSERT_TRUE(
+      (*a)->run([](Connection& c) { return c.exec("BEGIN EXCLUSIVE; INSERT INTO t VALUES(1)"); }));
   auto r = (*b)->run([](Connection& c) { return c.exec("INSERT INTO t VALUES(2)"); });
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, StoreErrorCode::kBusy) << r.error().message;
@@ -182,7 +185,8 @@ TEST(Migrate, UpgradesFromOlderVersion) {
   TempDir tmp;
   auto db = Database::open(tmp.path() / "t.db");
   ASSERT_TRUE(db);
-  ASSERT_TRUE((*db)->run([](Connection& c) { return migrate(c, "demo", std::span(kTwoSteps).first(1)); }));
+  ASSERT_TRUE(
+      (*db)->run([](Connection& c) { return migrate(c, "demo", std::span(kTwoSteps).first(1)); }));
   EXPECT_EQ((*db)->run([](Connection& c) { return schema_version(c, "demo"); }).value(), 1);
   ASSERT_TRUE((*db)->run([](Connection& c) { return migrate(c, "demo", kTwoSteps); }));
   EXPECT_EQ((*db)->run([](Connection& c) { return schema_version(c, "demo"); }).value(), 2);
@@ -195,7 +199,8 @@ TEST(Migrate, RefusesNewerSchema) {
   auto db = Database::open(tmp.path() / "t.db");
   ASSERT_TRUE(db);
   ASSERT_TRUE((*db)->run([](Connection& c) { return migrate(c, "demo", kTwoSteps); }));
-  auto r = (*db)->run([](Connection& c) { return migrate(c, "demo", std::span(kTwoSteps).first(1)); });
+  auto r =
+      (*db)->run([](Connection& c) { return migrate(c, "demo", std::span(kTwoSteps).first(1)); });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, StoreErrorCode::kCorrupt);
 }
