@@ -1,0 +1,63 @@
+// service.h — the authorization server's HTTP surface, as one synchronous
+// handler that knows nothing of sockets (the app serves `handle` through
+// http::make_sync_handler).
+//
+// Routes (the query string is ignored for routing):
+//   POST /oauth2/token                          client_credentials (RFC 6749 §4.4), RFC 9068 JWT
+//   GET  /jwks.json                             public signing keys
+//   GET  /.well-known/oauth-authorization-server    RFC 8414 metadata
+//   GET  /.well-known/openid-configuration          the same document (see below)
+//   anything else                               404 {"error":"not_found"}
+// A known path with another method is 405 with `Allow` and an invalid_request body.
+//
+// Token endpoint answers: 200 {access_token, token_type:"Bearer", expires_in,
+// scope}; every error is the RFC 6749 §5.2 body {error, error_description},
+// status 400, or 401 for invalid_client (with WWW-Authenticate: Basic
+// realm="tollgate" on every 401, as RFC 9110 §15.5.2 requires of a 401, not only
+// when the client used Basic). A registry that cannot be read is 503
+// temporarily_unavailable, a signing failure 500 server_error; a client's
+// mistake never gets a 5xx. Every answer carries Cache-Control: no-store and
+// Pragma: no-cache. The precise reason of each refusal is in the audit log
+// (channel "audit": one line per client-authentication failure or success,
+// scope refusal and token issued — jti, never the token or secret).
+//
+// Discovery: both well-known documents hold issuer, token_endpoint, jwks_uri,
+// grant_types_supported, token_endpoint_auth_methods_supported, scopes_supported
+// (the catalog's scopes) and response_types_supported: [] — RFC 8414 requires the
+// member and no response type is supported until /oauth2/authorize exists; an
+// empty list says so truthfully ("none" would claim an authorization endpoint).
+// token_endpoint_auth_signing_alg_values_supported is omitted: RFC 8414 ties it
+// to private_key_jwt / client_secret_jwt, which come later. OIDC-only members
+// (subject_types_supported, id_token_signing_alg_values_supported) are omitted
+// too: we issue no ID tokens; the OpenID path exists for client libraries that
+// only know that discovery URL.
+//
+// Thread safety: `handle` may be called concurrently from any number of threads.
+// Lifetime: the Clock must outlive the service.
+#pragma once
+
+#include <memory>
+
+#include "authz/config.h"
+#include "authz/keys.h"
+#include "catalog/catalog.h"
+#include "core/clock.h"
+#include "http/server.h"
+#include "store/clients.h"
+
+namespace tollgate::authz {
+
+class AuthzService {
+ public:
+  virtual ~AuthzService() = default;
+
+  // Start-up only: throws std::invalid_argument when catalog or clients is null.
+  static std::unique_ptr<AuthzService> create(AuthzConfig config,
+                                              std::shared_ptr<const catalog::Catalog> catalog,
+                                              std::shared_ptr<store::ClientStore> clients,
+                                              KeyManager keys, const core::Clock& clock);
+
+  virtual http::Response handle(const http::Request& request, const http::ConnectionInfo& info) = 0;
+};
+
+}  // namespace tollgate::authz
