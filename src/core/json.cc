@@ -25,6 +25,8 @@ class BuildHandler {
   static constexpr std::size_t max_key_size = 4096;
   static constexpr std::size_t max_string_size = 1 << 20;
 
+  static constexpr std::size_t kInitialObjectCapacity = 12;
+
   BuildHandler() { stack_.reserve(kMaxJsonDepth); }
 
   std::optional<JsonError> failure;  // set when this handler stopped the parse
@@ -33,7 +35,13 @@ class BuildHandler {
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
 
-  bool on_object_begin(json::error_code& ec) { return open(json::object(), ec); }
+  bool on_object_begin(json::error_code& ec) {
+    // JOSE headers and JWT payloads have a handful to a dozen members: one
+    // allocation up front instead of several while the object grows.
+    json::object obj;
+    obj.reserve(kInitialObjectCapacity);
+    return open(std::move(obj), ec);
+  }
   bool on_object_end(std::size_t, json::error_code& ec) { return close(ec); }
   bool on_array_begin(json::error_code& ec) { return open(json::array(), ec); }
   bool on_array_end(std::size_t, json::error_code& ec) { return close(ec); }
@@ -43,13 +51,18 @@ class BuildHandler {
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code& ec) {
-    buf_.append(s.data(), s.size());
-    Frame& top = stack_.back();
-    if (top.value.get_object().contains(buf_)) {
-      return fail(JsonError::kDuplicateMember, ec);
+    json::string_view key = s;
+    if (!buf_.empty()) {
+      buf_.append(s.data(), s.size());
+      key = buf_;
     }
-    top.key.swap(buf_);
+    // Insert the member now with a null placeholder: a second insertion of the
+    // same name is the duplicate. The slot stays valid until its value arrives,
+    // because nothing else is inserted into this object before then.
+    auto [it, inserted] = stack_.back().value.get_object().emplace(key, nullptr);
     buf_.clear();
+    if (!inserted) return fail(JsonError::kDuplicateMember, ec);
+    stack_.back().slot = &it->value();
     return true;
   }
   bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
@@ -57,14 +70,10 @@ class BuildHandler {
     return true;
   }
   bool on_string(json::string_view s, std::size_t, json::error_code& ec) {
-    json::value v;
-    if (buf_.empty()) {
-      v = json::string(s);
-    } else {
-      buf_.append(s.data(), s.size());
-      v = json::string(buf_);
-      buf_.clear();
-    }
+    if (buf_.empty()) return emit(json::value(s), ec);
+    buf_.append(s.data(), s.size());
+    json::value v(buf_);
+    buf_.clear();
     return emit(std::move(v), ec);
   }
   bool on_number_part(json::string_view, json::error_code&) { return true; }
@@ -78,8 +87,8 @@ class BuildHandler {
 
  private:
   struct Frame {
-    json::value value;  // an object or an array under construction
-    std::string key;    // pending member name when value is an object
+    json::value value;            // an object or an array under construction
+    json::value* slot = nullptr;  // object: the member whose value comes next
   };
 
   bool fail(JsonError e, json::error_code& ec) {
@@ -92,7 +101,7 @@ class BuildHandler {
     if (stack_.size() >= static_cast<std::size_t>(kMaxJsonDepth)) {
       return fail(JsonError::kTooDeep, ec);
     }
-    stack_.push_back(Frame{std::move(container), {}});
+    stack_.push_back(Frame{std::move(container), nullptr});
     return true;
   }
 
@@ -102,15 +111,15 @@ class BuildHandler {
     return emit(std::move(done), ec);
   }
 
-  bool emit(json::value v, json::error_code& ec) {
+  bool emit(json::value v, json::error_code&) {
     if (stack_.empty()) {
       root = std::move(v);
       return true;
     }
     Frame& top = stack_.back();
-    if (json::object* obj = top.value.if_object()) {
-      // Duplicates were refused in on_key; emplace cannot collide here.
-      if (!obj->emplace(top.key, std::move(v)).second) return fail(JsonError::kDuplicateMember, ec);
+    if (top.value.is_object()) {
+      *top.slot = std::move(v);
+      top.slot = nullptr;
     } else {
       top.value.get_array().push_back(std::move(v));
     }
