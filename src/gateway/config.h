@@ -1,0 +1,89 @@
+// config.h — the gateway's process configuration: where it listens, how many
+// threads, which issuers it trusts (and where their keys come from), the
+// upstream origins products name, and abuse limits.
+//
+// Loaded once at start from the `gateway:` section of the process YAML.
+// `from_yaml` is strict: unknown keys, bad values, HMAC/none algorithms and
+// issuers without any key source are refused with a ConfigError naming the
+// line and the reason. Plain data, copyable; no thread-safety concerns.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/yaml_util.h"
+#include "core/jwa.h"
+
+namespace tollgate::gateway {
+
+// A public key pushed to the gateway as a PEM file rather than pulled from a JWKS.
+struct PemKey {
+  std::string kid;
+  std::string path;
+  std::optional<core::Alg> alg;  // restricts the key to one alg when given
+};
+
+// A trusted token issuer. Keys come from any combination of jwks_uri (or
+// discovery, which finds the jwks_uri), PEM files and a local JWKS file; at
+// least one source is required.
+struct IssuerConfig {
+  std::string issuer;                   // the exact "iss" value
+  std::optional<std::string> jwks_uri;  // http:// only for now
+  // Fetch <issuer>/.well-known/oauth-authorization-server, then
+  // <issuer>/.well-known/openid-configuration, to find the jwks_uri.
+  bool discovery = false;
+  std::vector<PemKey> pem_keys;
+  std::optional<std::string> jwks_file;
+  std::vector<std::string> audiences;  // accepted besides the product's own audience
+  core::AlgSet algorithms{core::Alg::kES256, core::Alg::kRS256, core::Alg::kPS256,
+                          core::Alg::kEdDSA};
+  // Required JOSE "typ" (RFC 9068). Empty = not checked: tokens from generic IdPs may carry "JWT"
+  // or none.
+  std::string required_typ = "at+jwt";
+  std::chrono::seconds clock_skew{30};
+  std::chrono::seconds jwks_refresh{300};
+};
+
+// Abuse limits towards partners (the HTTP server) and towards upstreams.
+struct GatewayLimits {
+  std::size_t max_header_bytes = 8 * 1024;  // a JWT of a few KiB plus ordinary headers
+  std::size_t max_body_bytes = 64 * 1024;   // CAMARA request bodies are small JSON documents
+  std::chrono::seconds request_timeout{15};
+  std::chrono::seconds idle_timeout{60};
+  std::size_t max_connections = 20000;  // per thread
+  std::chrono::milliseconds upstream_connect_timeout{2000};
+  std::chrono::milliseconds upstream_timeout{10000};
+  std::size_t upstream_max_connections = 1024;  // per thread and upstream
+  std::chrono::milliseconds jwks_fetch_timeout{5000};
+};
+
+struct GatewayConfig {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;  // 0 = std::thread::hardware_concurrency()
+  std::vector<IssuerConfig> issuers;
+  std::map<std::string, std::string> upstreams;  // name -> http://host:port
+  GatewayLimits limits;
+  bool access_log = true;
+
+  // Parse the `gateway:` section; a null/undefined node gives the defaults.
+  // Throws catalog::ConfigError.
+  static GatewayConfig from_yaml(const YAML::Node& section);
+};
+
+// "http://host:port[/]" split into host and port (80 when absent); nullopt for
+// anything else (https, a path, user info, a query).
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 80;
+};
+std::optional<HostPort> parse_http_origin(std::string_view url);
+
+// True when `url` is an absolute http:// URL (any path) that http::fetch can GET.
+bool is_fetchable_url(std::string_view url);
+
+}  // namespace tollgate::gateway

@@ -1,0 +1,114 @@
+#include "gateway/pipeline.h"
+
+#include "core/crypto.h"
+#include "core/json.h"
+#include "gateway/scope_check.h"
+#include "gateway/token_extractor.h"
+#include "http/camara.h"
+
+namespace tollgate::gateway {
+namespace {
+
+namespace bhttp = http::bhttp;
+
+// The partner's x-correlator: nullopt when invalid (or sent twice); a fresh UUID when absent or
+// empty.
+std::optional<std::string> correlator_of(const http::Request& req) {
+  const auto range = req.equal_range(http::kCorrelatorHeader);
+  if (range.first == range.second) return core::random_uuid();
+  if (std::next(range.first) != range.second) return std::nullopt;
+  const std::string_view v = range.first->value();
+  if (!http::valid_correlator(v)) return std::nullopt;
+  if (v.empty()) return core::random_uuid();
+  return std::string(v);
+}
+
+Decision refuse(Decision d, Refusal refusal, std::string_view reason, std::string_view allow = {},
+                std::string_view scope = {}) {
+  http::Response res = refusal_response(refusal, {.correlator = d.correlator,
+                                                  .allow = allow,
+                                                  .scope = scope,
+                                                  .version = d.version,
+                                                  .keep_alive = d.keep_alive});
+  d.record.status = res.result_int();
+  d.record.reason = std::string(reason);
+  d.action = std::move(res);
+  return d;
+}
+
+// The caller's identity from a verified token; nullopt when a value could inject a header.
+std::optional<Identity> identity_of(const core::VerifiedJwt& jwt) {
+  Identity id;
+  id.client_id = jwt.client_id;
+  if (id.client_id.empty())  // generic IdPs name the client in "azp" (OIDC) instead of "client_id"
+                             // (RFC 9068)
+    id.client_id = std::string(core::get_string(jwt.claims, "azp").value_or(""));
+  id.partner = std::string(core::get_string(jwt.claims, "partner").value_or(""));
+  id.scope = jwt.scope.to_string();
+  id.jti = jwt.jti;
+  for (const auto* v : {&id.client_id, &id.partner, &id.scope, &id.jti})
+    if (!header_safe(*v)) return std::nullopt;
+  return id;
+}
+
+}  // namespace
+
+Decision decide(http::Request&& request, const PipelineContext& ctx) {
+  Decision d;
+  d.version = request.version();
+  d.keep_alive = request.keep_alive();
+  d.record.method = std::string(request.method_string());
+  d.record.path = std::string(RouteMatcher::path_of(request.target()));
+
+  // 1. x-correlator: checked first, so that every later answer can echo it.
+  auto correlator = correlator_of(request);
+  if (!correlator) {
+    d.correlator = core::random_uuid();  // the invalid value is never echoed
+    d.record.correlator = d.correlator;
+    return refuse(std::move(d), Refusal::kBadCorrelator, kReasonCorrelatorInvalid);
+  }
+  d.correlator = std::move(*correlator);
+  d.record.correlator = d.correlator;
+
+  // 2. Route: which product's policy governs this request.
+  auto route = ctx.routes.match(request.method_string(), request.target());
+  if (!route) {
+    const auto& e = route.error();
+    const Refusal r = e.miss == RouteMiss::kMethodNotAllowed ? Refusal::kMethodNotAllowed
+                      : e.miss == RouteMiss::kBadPath        ? Refusal::kBadPath
+                                                             : Refusal::kNotFound;
+    return refuse(std::move(d), r, to_string(e.miss), e.allow);
+  }
+  const catalog::Product& product = *route->product;
+  const catalog::Route& rule = *route->route;
+  d.record.product = product.name;
+
+  // 3. Bearer token, from the Authorization header only.
+  auto token = extract_bearer(request);
+  if (!token) {
+    const Refusal r = token.error() == ExtractError::kDuplicate   ? Refusal::kDuplicateAuthorization
+                      : token.error() == ExtractError::kMalformed ? Refusal::kInvalidToken
+                                                                  : Refusal::kNoCredentials;
+    return refuse(std::move(d), r, to_string(token.error()));
+  }
+
+  // 4. Signature and claims for this product (audience, issuer, lifetime, typ).
+  auto jwt = ctx.verifier.verify(*token, product);
+  if (!jwt) return refuse(std::move(d), Refusal::kInvalidToken, core::to_string(jwt.error()));
+  d.record.jti = jwt->jti;
+  auto identity = identity_of(*jwt);
+  if (!identity) return refuse(std::move(d), Refusal::kInvalidToken, kReasonClaimUnsafe);
+  d.record.client_id = identity->client_id;
+
+  // 5. The route's scope rule on the token's granted scopes.
+  if (!scope_allows(rule, jwt->scope))
+    return refuse(std::move(d), Refusal::kInsufficientScope, kReasonScopeInsufficient, {},
+                  required_scope(rule));
+
+  // 6. Forward: the token stays here; the upstream gets the verified identity.
+  d.action =
+      Forward{product.upstream, make_upstream_request(std::move(request), *identity, d.correlator)};
+  return d;
+}
+
+}  // namespace tollgate::gateway

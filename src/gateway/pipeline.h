@@ -1,0 +1,56 @@
+// pipeline.h — the gateway's decision for one request, as a plain function of
+// (request, context): no sockets, no threads, testable with an in-memory JWKS.
+//
+//   x-correlator check (invalid -> 400; absent -> a fresh UUID; echoed on every
+//   response, errors included) -> route match (404 / 405 / 400) -> bearer token
+//   from the Authorization header (401 / 400) -> signature and claims for the
+//   route's product (401) -> the route's scope rule (403) -> forward.
+//
+// The result is either a refusal (a complete response) or a forward decision
+// (the upstream name and the request already rewritten for it), plus the
+// access-log record filled so far. Refusals are rendered by responses.cc; the
+// precise reason goes only to record.reason.
+//
+// Thread-safe: decide() only reads the immutable context.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include "gateway/access_log.h"
+#include "gateway/proxy.h"
+#include "gateway/route_matcher.h"
+#include "gateway/verifier.h"
+#include "http/server.h"
+
+namespace tollgate::gateway {
+
+struct PipelineContext {
+  const RouteMatcher& routes;
+  const Verifier& verifier;
+};
+
+struct Forward {
+  std::string upstream;   // upstream name from the product
+  http::Request request;  // rewritten for the upstream (proxy.h)
+};
+
+struct Decision {
+  std::variant<http::Response, Forward> action;  // a refusal, or where to forward
+  AccessRecord record;     // status set for refusals; reason "ok" when forwarded
+  std::string correlator;  // the value echoed to the partner
+  unsigned version = 11;   // the partner's HTTP version
+  bool keep_alive = true;  // the partner's keep-alive wish
+
+  bool forwards() const { return std::holds_alternative<Forward>(action); }
+};
+
+Decision decide(http::Request&& request, const PipelineContext& context);
+
+// Reason codes produced by the pipeline itself (besides core::to_string(JoseStatus),
+// to_string(RouteMiss) and to_string(ExtractError)).
+inline constexpr std::string_view kReasonCorrelatorInvalid = "correlator_invalid";
+inline constexpr std::string_view kReasonScopeInsufficient = "scope_insufficient";
+inline constexpr std::string_view kReasonClaimUnsafe = "claim_unsafe_for_header";
+
+}  // namespace tollgate::gateway

@@ -1,0 +1,187 @@
+#include "gateway/proxy.h"
+
+#include <array>
+#include <cctype>
+#include <vector>
+
+#include "gateway/config.h"
+#include "http/camara.h"
+
+namespace tollgate::gateway {
+namespace {
+
+namespace bhttp = http::bhttp;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// RFC 9110 §7.6.1 and the historical ones every proxy strips.
+constexpr std::array<std::string_view, 9> kHopByHop = {"connection",
+                                                       "keep-alive",
+                                                       "proxy-connection",
+                                                       "proxy-authenticate",
+                                                       "proxy-authorization",
+                                                       "te",
+                                                       "trailer",
+                                                       "transfer-encoding",
+                                                       "upgrade"};
+
+// Header names listed in Connection (they are hop-by-hop for this message).
+template <class Fields>
+std::vector<std::string> connection_tokens(const Fields& fields) {
+  std::vector<std::string> out;
+  for (auto it = fields.find(bhttp::field::connection);
+       it != fields.end() && it->name() == bhttp::field::connection; ++it) {
+    std::string_view v = it->value();
+    while (!v.empty()) {
+      const auto comma = v.find(',');
+      auto tok = v.substr(0, comma);
+      while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) tok.remove_prefix(1);
+      while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) tok.remove_suffix(1);
+      if (!tok.empty()) out.emplace_back(tok);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return out;
+}
+
+template <class Fields>
+void strip(Fields& fields, bool strip_authorization) {
+  const auto named = connection_tokens(fields);
+  for (auto it = fields.begin(); it != fields.end();) {
+    const std::string_view name = it->name_string();
+    bool drop = istarts_with(name, kIdentityHeaderPrefix);
+    for (auto h : kHopByHop) drop = drop || iequals(name, h);
+    for (const auto& n : named) drop = drop || iequals(name, n);
+    if (strip_authorization)
+      drop = drop || iequals(name, "authorization") || iequals(name, "host") ||
+             iequals(name, "expect");
+    it = drop ? fields.erase(it) : std::next(it);
+  }
+}
+
+void set_if(http::Request& r, std::string_view name, const std::string& value) {
+  if (!value.empty()) r.set(name, value);
+}
+
+}  // namespace
+
+bool header_safe(std::string_view value) {
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u >= 0x7f) return false;
+  }
+  return true;
+}
+
+http::Request make_upstream_request(http::Request&& incoming, const Identity& id,
+                                    std::string_view correlator) {
+  http::Request r = std::move(incoming);
+  strip(r.base(), /*strip_authorization=*/true);
+  r.version(11);
+  set_if(r, kClientIdHeader, id.client_id);
+  set_if(r, kPartnerHeader, id.partner);
+  set_if(r, kScopeHeader, id.scope);
+  set_if(r, kJtiHeader, id.jti);
+  set_if(r, kTokenTypeHeader, id.token_type);
+  r.set(http::kCorrelatorHeader, correlator);
+  r.prepare_payload();
+  return r;
+}
+
+http::Response make_downstream_response(http::Response&& upstream, std::string_view correlator,
+                                        unsigned version, bool keep_alive) {
+  http::Response r = std::move(upstream);
+  strip(r.base(), /*strip_authorization=*/false);
+  r.version(version);
+  r.set(http::kCorrelatorHeader, correlator);
+  r.keep_alive(keep_alive);
+  r.prepare_payload();
+  return r;
+}
+
+Refusal refusal_for(http::UpstreamError error) {
+  switch (error) {
+    case http::UpstreamError::kConnectFailed:
+    case http::UpstreamError::kProtocol:
+      return Refusal::kUpstreamUnreachable;
+    case http::UpstreamError::kOverloaded:
+      return Refusal::kUpstreamOverloaded;
+    case http::UpstreamError::kConnectTimeout:
+    case http::UpstreamError::kReadTimeout:
+      return Refusal::kUpstreamTimeout;
+  }
+  return Refusal::kUpstreamUnreachable;
+}
+
+std::string_view reason_for(http::UpstreamError error) {
+  switch (error) {
+    case http::UpstreamError::kConnectFailed:
+      return "upstream_connect_failed";
+    case http::UpstreamError::kConnectTimeout:
+      return "upstream_connect_timeout";
+    case http::UpstreamError::kReadTimeout:
+      return "upstream_timeout";
+    case http::UpstreamError::kProtocol:
+      return "upstream_protocol_error";
+    case http::UpstreamError::kOverloaded:
+      return "upstream_overloaded";
+  }
+  return "upstream_error";
+}
+
+namespace {
+
+class ProxyImpl final : public Proxy {
+ public:
+  ProxyImpl(boost::asio::io_context& ioc, const std::map<std::string, std::string>& upstreams,
+            http::UpstreamLimits limits) {
+    for (const auto& [name, url] : upstreams) {
+      const auto hp = parse_http_origin(url);
+      if (!hp)
+        throw catalog::ConfigError("upstream '" + name + "': '" + url +
+                                   "' is not an http://host:port URL");
+      pools_.emplace(name, http::UpstreamPool::create(ioc, hp->host, hp->port, limits));
+    }
+  }
+  bool has_upstream(std::string_view name) const override {
+    return pools_.find(name) != pools_.end();
+  }
+
+  void forward(std::string_view upstream, http::Request&& request, Done done) override {
+    auto it = pools_.find(upstream);
+    if (it == pools_.end()) {
+      done(std::unexpected(http::UpstreamError::kConnectFailed));
+      return;
+    }
+    it->second->async_send(std::move(request), std::move(done));
+  }
+
+  void close() override {
+    for (auto& [name, pool] : pools_) pool->close();
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<http::UpstreamPool>, std::less<>> pools_;
+};
+
+}  // namespace
+
+std::unique_ptr<Proxy> Proxy::create(boost::asio::io_context& ioc,
+                                     const std::map<std::string, std::string>& upstreams,
+                                     http::UpstreamLimits limits) {
+  return std::make_unique<ProxyImpl>(ioc, upstreams, limits);
+}
+
+}  // namespace tollgate::gateway

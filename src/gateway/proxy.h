@@ -1,0 +1,83 @@
+// proxy.h — forwarding an authorised request to its upstream, and the
+// upstream's answer back to the partner.
+//
+// Towards the upstream: method, target, body and end-to-end headers
+// (Content-Type, Accept, ...) are kept; hop-by-hop headers (RFC 9110 §7.6.1,
+// plus any named in Connection), Host, Authorization and every incoming
+// `x-tollgate-*` header are removed — the partner's token never leaves the
+// gateway, and a partner cannot forge identity headers. Then the gateway adds
+// the identity it verified (kIdentityHeaders) and x-correlator.
+//
+// Security invariant: identity header values come only from a verified token,
+// and the pipeline refuses tokens whose identity values are not safe header
+// text (header_safe), so a claim can never inject a header.
+//
+// Threading: a Proxy belongs to one io_context (one per gateway thread) and
+// holds one keep-alive http::UpstreamPool per upstream on it; it is not
+// thread-safe and must only be used from its io_context's thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <expected>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gateway/responses.h"
+#include "http/client.h"
+#include "http/server.h"
+
+namespace tollgate::gateway {
+
+inline constexpr std::string_view kIdentityHeaderPrefix = "x-tollgate-";
+inline constexpr std::string_view kClientIdHeader = "x-tollgate-client-id";
+inline constexpr std::string_view kPartnerHeader = "x-tollgate-partner";
+inline constexpr std::string_view kScopeHeader = "x-tollgate-scope";
+inline constexpr std::string_view kJtiHeader = "x-tollgate-token-jti";
+inline constexpr std::string_view kTokenTypeHeader = "x-tollgate-token-type";
+
+// Who is calling, as verified from the token. Empty members are not sent.
+struct Identity {
+  std::string client_id;
+  std::string partner;
+  std::string scope;  // granted scopes, space-separated
+  std::string jti;
+  std::string token_type = "2-legged";  // "3-legged" comes with subscriber tokens
+};
+
+// True when `value` can be a header value verbatim: printable ASCII and space/tab only.
+bool header_safe(std::string_view value);
+
+// The partner's request rewritten for the upstream (see the header comment).
+http::Request make_upstream_request(http::Request&& incoming, const Identity& identity,
+                                    std::string_view correlator);
+
+// The upstream's response rewritten for the partner: hop-by-hop and
+// x-tollgate-* headers removed, x-correlator set, the partner connection's
+// HTTP version and keep-alive applied.
+http::Response make_downstream_response(http::Response&& upstream, std::string_view correlator,
+                                        unsigned version, bool keep_alive);
+
+// 502 for connect failures and protocol errors, 503 when overloaded, 504 on timeouts.
+Refusal refusal_for(http::UpstreamError error);
+// Reason code for logs and metrics: "upstream_connect_failed", "upstream_timeout", ...
+std::string_view reason_for(http::UpstreamError error);
+
+class Proxy {
+ public:
+  virtual ~Proxy() = default;
+  // `upstreams`: name -> http://host:port (validated at configuration load).
+  static std::unique_ptr<Proxy> create(boost::asio::io_context& ioc,
+                                       const std::map<std::string, std::string>& upstreams,
+                                       http::UpstreamLimits limits);
+
+  using Done = std::function<void(std::expected<http::Response, http::UpstreamError>)>;
+  virtual bool has_upstream(std::string_view name) const = 0;
+  // REQUIRES: has_upstream(name). Calls `done` exactly once, on this io_context.
+  virtual void forward(std::string_view upstream, http::Request&& request, Done done) = 0;
+  virtual void close() = 0;
+};
+
+}  // namespace tollgate::gateway
