@@ -105,14 +105,25 @@ struct Gateway::Impl {
          version = d.version, keep_alive = d.keep_alive, t0, t_up, respond = std::move(respond)](
             std::expected<http::Response, http::UpstreamError> result) mutable {
           record.upstream_ms = ms_since(t_up);
-          http::Response res;
+          std::optional<http::Response> answer;
           if (result) {
-            res = make_downstream_response(std::move(*result), correlator, version, keep_alive);
+            try {
+              answer =
+                  make_downstream_response(std::move(*result), correlator, version, keep_alive);
+            } catch (const std::exception&) {
+              // Beast refuses to frame some upstream answers (e.g. a 204 with a body):
+              // a protocol error, never an exception escaping into the io_context.
+            }
+          }
+          http::Response res;
+          if (answer) {
+            res = std::move(*answer);
             metrics.allowed();
           } else {
-            record.reason = std::string(reason_for(result.error()));
+            const auto error = result ? http::UpstreamError::kProtocol : result.error();
+            record.reason = std::string(reason_for(error));
             res = refusal_response(
-                refusal_for(result.error()),
+                refusal_for(error),
                 {.correlator = correlator, .version = version, .keep_alive = keep_alive});
             metrics.upstream_error(record.reason);
           }

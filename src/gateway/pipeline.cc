@@ -9,8 +9,6 @@
 namespace tollgate::gateway {
 namespace {
 
-namespace bhttp = http::bhttp;
-
 // The partner's x-correlator: nullopt when invalid (or sent twice); a fresh UUID when absent or
 // empty.
 std::optional<std::string> correlator_of(const http::Request& req) {

@@ -107,7 +107,14 @@ http::Response make_downstream_response(http::Response&& upstream, std::string_v
   r.version(version);
   r.set(http::kCorrelatorHeader, correlator);
   r.keep_alive(keep_alive);
-  r.prepare_payload();
+  const unsigned status = r.result_int();
+  if (status < 200 || status == 204 || status == 304) {
+    // RFC 9110 §8.6: no Content-Length on 1xx and 204 (Beast's prepare_payload would add "0").
+    r.erase(bhttp::field::content_length);
+    r.body().clear();
+  } else {
+    r.prepare_payload();
+  }
   return r;
 }
 

@@ -76,6 +76,15 @@ TEST(Proxy, DownstreamResponseKeepsStatusAndBody) {
   EXPECT_EQ(out[http::kCorrelatorHeader], "corr-9");
 }
 
+// A 204 from the upstream (QoD DELETE) goes back without a body or Content-Length.
+TEST(Proxy, NoContentPassesThrough) {
+  http::Response up{bhttp::status::no_content, 11};
+  const auto out = make_downstream_response(std::move(up), "c", 11, true);
+  EXPECT_EQ(out.result_int(), 204u);
+  EXPECT_EQ(out.body(), "");
+  EXPECT_EQ(out.count(bhttp::field::content_length), 0u);
+}
+
 // Upstream failures map to 502 / 503 / 504 with CAMARA bodies.
 TEST(Proxy, UpstreamErrorsMapToGatewayStatuses) {
   struct Case {
