@@ -9,7 +9,7 @@ BUILD_PKGS="g++ make cmake pkg-config
   libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   openssl sqlite3 curl ca-certificates"
-TEST_PKGS="python3 python3-pytest python3-requests python3-jwt python3-cryptography"
+TEST_PKGS="python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml"
 
 want="$BUILD_PKGS"
 case "${1:-build}" in
