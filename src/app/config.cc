@@ -15,9 +15,10 @@ ProcessConfig ProcessConfig::load(const std::optional<std::string>& path) {
     catalog::check_keys(root, {"data_dir", "catalog", "authz", "gateway", "network"}, "the config file");
     if (auto d = catalog::get_optional_string(root, "data_dir")) cfg.data_dir = *d;
     cfg.catalog_file = catalog::get_optional_string(root, "catalog");
-    cfg.authz = root["authz"];
-    cfg.gateway = root["gateway"];
-    cfg.network = root["network"];
+    // Assigning a missing key's (invalid) node throws in yaml-cpp: copy only present sections.
+    if (const YAML::Node n = root["authz"]) cfg.authz = n;
+    if (const YAML::Node n = root["gateway"]) cfg.gateway = n;
+    if (const YAML::Node n = root["network"]) cfg.network = n;
     return 0;
   });
   return cfg;
