@@ -1,7 +1,9 @@
 #include "catalog/catalog.h"
 
 #include "core/strf.h"
+#include <cctype>
 #include <set>
+#include <utility>
 
 #include "core/crypto.h"
 #include "core/scope.h"
@@ -66,7 +68,32 @@ Route parse_route(const YAML::Node& n, const Product& product) {
   return r;
 }
 
+constexpr std::pair<LegalBasis, std::string_view> kLegalBases[] = {
+    {LegalBasis::kConsent, "consent"},
+    {LegalBasis::kContract, "contract"},
+    {LegalBasis::kLegitimateInterest, "legitimate_interest"},
+    {LegalBasis::kLegalObligation, "legal_obligation"},
+    {LegalBasis::kVitalInterest, "vital_interest"},
+    {LegalBasis::kPublicTask, "public_task"},
+};
+
+// "dpv:" + a DPV concept name (letters and digits, starting with a capital).
+bool valid_purpose_name(std::string_view s) {
+  if (!s.starts_with("dpv:") || s.size() < 6 || s.size() > 128) return false;
+  const std::string_view concept_name = s.substr(4);
+  if (!std::isupper(static_cast<unsigned char>(concept_name.front()))) return false;
+  for (char c : concept_name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
 }  // namespace
+
+std::string_view to_string(LegalBasis basis) {
+  for (const auto& [b, name] : kLegalBases)
+    if (b == basis) return name;
+  return "consent";
+}
 
 std::shared_ptr<const Catalog> Catalog::load_file(const std::string& path) {
   try {
@@ -80,7 +107,7 @@ std::shared_ptr<const Catalog> Catalog::load_file(const std::string& path) {
 
 std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
   auto c = std::make_shared<Catalog>();
-  check_keys(root, {"products", "tiers", "partners"}, "the catalog");
+  check_keys(root, {"products", "tiers", "partners", "purposes"}, "the catalog");
   const YAML::Node products = root["products"];
   if (!products || !products.IsMap() || products.size() == 0) fail(root, "the catalog needs a 'products' mapping");
   for (const auto& kv : products) {
@@ -138,6 +165,27 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
       c->partners_.emplace(p.name, std::move(p));
     }
   }
+  if (const YAML::Node purposes = root["purposes"]) {
+    require_map(purposes, "'purposes'");
+    for (const auto& kv : purposes) {
+      Purpose p;
+      p.name = kv.first.as<std::string>();
+      if (!valid_purpose_name(p.name))
+        fail(kv.first, strf("bad purpose '{}' (must be dpv:<DPV purpose>, e.g. dpv:FraudPreventionAndDetection)", p.name));
+      const auto where = strf("purpose '{}'", p.name);
+      check_keys(kv.second, {"legal_basis", "description"}, where);
+      const std::string basis = require_string(kv.second, "legal_basis", where);
+      bool known = false;
+      for (const auto& [b, name] : kLegalBases)
+        if (name == basis) p.legal_basis = b, known = true;
+      if (!known)
+        fail(kv.second["legal_basis"],
+             strf("{} has unknown legal_basis '{}' (consent, contract, legitimate_interest, legal_obligation, "
+                  "vital_interest, public_task)", where, basis));
+      p.description = get_string(kv.second, "description", "");
+      c->purposes_.emplace(p.name, std::move(p));
+    }
+  }
   // Content hash over a canonical rendering (maps are ordered, so this is stable).
   std::string canon;
   for (const auto& [name, p] : c->products_) {
@@ -155,6 +203,8 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
     for (const auto& prod : p.products) canon += "|" + prod;
     canon += "\n";
   }
+  for (const auto& [name, p] : c->purposes_)
+    canon += strf("U|{}|{}|{}\n", name, to_string(p.legal_basis), p.description);
   c->hash_ = core::sha256_hex(canon);
   return c;
 }
@@ -172,6 +222,11 @@ const Product* Catalog::product(std::string_view name) const {
 const Partner* Catalog::partner(std::string_view name) const {
   auto it = partners_.find(std::string(name));
   return it == partners_.end() ? nullptr : &it->second;
+}
+
+const Purpose* Catalog::purpose(std::string_view name) const {
+  auto it = purposes_.find(name);
+  return it == purposes_.end() ? nullptr : &it->second;
 }
 
 const Tier* Catalog::tier(std::string_view name) const {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,19 @@ struct Tier {
   double token_rate = 0; // token-endpoint requests per second
 };
 
+// Why personal data is processed (CAMARA ICM "Purpose"): a W3C DPV purpose named
+// "dpv:<Purpose>" with the legal basis the operator applies to it. Only the
+// `consent` basis makes the authorization server ask the subscriber (or require
+// a stored consent); the others grant without a prompt.
+enum class LegalBasis { kConsent, kContract, kLegitimateInterest, kLegalObligation, kVitalInterest, kPublicTask };
+std::string_view to_string(LegalBasis basis);  // "consent", "legitimate_interest", ...
+
+struct Purpose {
+  std::string name;          // "dpv:FraudPreventionAndDetection"
+  LegalBasis legal_basis = LegalBasis::kConsent;
+  std::string description;   // plain words for consent pages; may be empty
+};
+
 struct Partner {
   std::string name;
   std::string tier;
@@ -59,12 +73,15 @@ class Catalog {
   const std::map<std::string, Product>& products() const { return products_; }
   const std::map<std::string, Tier>& tiers() const { return tiers_; }
   const std::map<std::string, Partner>& partners() const { return partners_; }
+  const std::map<std::string, Purpose, std::less<>>& purposes() const { return purposes_; }
 
   // The product that defines `scope`, or nullptr (each scope belongs to exactly one product).
   const Product* product_for_scope(std::string_view scope) const;
   const Product* product(std::string_view name) const;
   const Partner* partner(std::string_view name) const;
   const Tier* tier(std::string_view name) const;
+  // The purpose named exactly `name` ("dpv:..."), or nullptr.
+  const Purpose* purpose(std::string_view name) const;
   // Version: SHA-256 hex of a canonical serialization of the catalog content.
   const std::string& content_hash() const { return hash_; }
 
@@ -72,6 +89,7 @@ class Catalog {
   std::map<std::string, Product> products_;
   std::map<std::string, Tier> tiers_;
   std::map<std::string, Partner> partners_;
+  std::map<std::string, Purpose, std::less<>> purposes_;
   std::map<std::string, std::string, std::less<>> scope_to_product_;
   std::string hash_;
 };

@@ -102,5 +102,62 @@ products:
   (void)yaml;
 }
 
+const char* kPurposes = R"(
+purposes:
+  dpv:FraudPreventionAndDetection: { legal_basis: legitimate_interest, description: to prevent fraud }
+  dpv:RequestedServiceProvision: { legal_basis: consent }
+)";
+
+// Purposes load with their legal basis and plain-words description; lookups are exact.
+TEST(CatalogPurposes, LoadWithLegalBasis) {
+  auto c = load(std::string(kGood) + kPurposes);
+  ASSERT_NE(c->purpose("dpv:FraudPreventionAndDetection"), nullptr);
+  EXPECT_EQ(c->purpose("dpv:FraudPreventionAndDetection")->legal_basis, LegalBasis::kLegitimateInterest);
+  EXPECT_EQ(c->purpose("dpv:FraudPreventionAndDetection")->description, "to prevent fraud");
+  EXPECT_EQ(c->purpose("dpv:RequestedServiceProvision")->legal_basis, LegalBasis::kConsent);
+  EXPECT_EQ(c->purpose("dpv:fraudpreventionanddetection"), nullptr);
+  EXPECT_EQ(c->purposes().size(), 2u);
+  EXPECT_EQ(to_string(LegalBasis::kLegitimateInterest), "legitimate_interest");
+}
+
+// A purpose that is not "dpv:<Name>", an unknown legal basis, a missing basis
+// and an unknown key are each refused at load with the reason.
+TEST(CatalogPurposes, BadPurposesAreRefused) {
+  EXPECT_NE(error_of(std::string(kGood) + "purposes:\n  FraudPrevention: { legal_basis: consent }\n")
+                .find("bad purpose 'FraudPrevention'"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "purposes:\n  dpv:fraud: { legal_basis: consent }\n").find("bad purpose"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "purposes:\n  dpv:Fraud: { legal_basis: because }\n")
+                .find("unknown legal_basis 'because'"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "purposes:\n  dpv:Fraud: { description: x }\n").find("legal_basis"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kGood) + "purposes:\n  dpv:Fraud: { legal_basis: consent, ttl: 1 }\n")
+                .find("unknown key 'ttl'"),
+            std::string::npos);
+}
+
+// Changing a purpose's legal basis changes the catalog's content hash (gateways and authz see a new version).
+TEST(CatalogPurposes, LegalBasisIsPartOfTheContentHash) {
+  auto a = load(std::string(kGood) + kPurposes);
+  std::string changed = kPurposes;
+  changed.replace(changed.find("legal_basis: consent"), 20, "legal_basis: contract");
+  auto b = load(std::string(kGood) + changed);
+  EXPECT_NE(a->content_hash(), b->content_hash());
+  EXPECT_EQ(b->purpose("dpv:RequestedServiceProvision")->legal_basis, LegalBasis::kContract);
+}
+
+// The shipped catalog declares a legitimate-interest and a consent purpose (the e2e tests use both).
+TEST(CatalogPurposes, ShippedExampleHasBothKinds) {
+  const char* dir = std::getenv("TOLLGATE_SOURCE_DIR");
+  ASSERT_NE(dir, nullptr);
+  auto c = Catalog::load_file(std::string(dir) + "/examples/catalog.yaml");
+  ASSERT_NE(c->purpose("dpv:FraudPreventionAndDetection"), nullptr);
+  EXPECT_EQ(c->purpose("dpv:FraudPreventionAndDetection")->legal_basis, LegalBasis::kLegitimateInterest);
+  ASSERT_NE(c->purpose("dpv:RequestedServiceProvision"), nullptr);
+  EXPECT_EQ(c->purpose("dpv:RequestedServiceProvision")->legal_basis, LegalBasis::kConsent);
+}
+
 }  // namespace
 }  // namespace tollgate::catalog
