@@ -1,0 +1,66 @@
+// refresh_tokens.h — refresh tokens with rotation and reuse detection
+// (RFC 9700 §4.14.2; CAMARA ICM "Offline Access").
+//
+// Contract
+// - Stored only as SHA-256 (hex). Every token belongs to a family: the chain of
+//   rotations that started at one authorization code or CIBA request.
+// - `use` is the rotation gate, atomic: an active token (not used, not revoked,
+//   not expired at `now`) is marked used and returned as kActive; a token
+//   already used is the signature of theft — the whole family is revoked and
+//   kReused returned; a revoked one kRevoked; an expired one kExpired; else kUnknown.
+// - `revoke_family` revokes every token of a family (code reuse, consent
+//   withdrawal, RFC 7009 revocation). Idempotent.
+// - Thread safety: any thread (the Database serializes).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/grant_context.h"
+#include "store/sqlite.h"
+
+namespace tollgate::store {
+
+struct RefreshTokenRecord {
+  std::string token_hash;  // sha256 hex
+  std::string family_id;
+  std::string grant_type;  // the grant that started the family (authorization_code or CIBA)
+  GrantContext grant;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+};
+
+enum class RefreshOutcome { kActive, kReused, kRevoked, kExpired, kUnknown };
+
+struct RefreshUse {
+  RefreshOutcome outcome = RefreshOutcome::kUnknown;
+  std::optional<RefreshTokenRecord> record;  // all but kUnknown
+};
+
+class RefreshTokenStore {
+ public:
+  virtual ~RefreshTokenStore() = default;
+  virtual StoreResult<void> create(const RefreshTokenRecord& token) = 0;
+  virtual StoreResult<RefreshUse> use(std::string_view token_hash, std::int64_t now) = 0;
+  virtual StoreResult<void> revoke_family(std::string_view family_id) = 0;
+  // The token without using it (RFC 7009/7662 helpers); nullopt when unknown.
+  virtual StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) = 0;
+};
+
+class SqliteRefreshTokenStore final : public RefreshTokenStore {
+ public:
+  static StoreResult<std::shared_ptr<SqliteRefreshTokenStore>> open(std::shared_ptr<Database> db);
+  StoreResult<void> create(const RefreshTokenRecord& token) override;
+  StoreResult<RefreshUse> use(std::string_view token_hash, std::int64_t now) override;
+  StoreResult<void> revoke_family(std::string_view family_id) override;
+  StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) override;
+
+ private:
+  explicit SqliteRefreshTokenStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+  std::shared_ptr<Database> db_;
+};
+
+}  // namespace tollgate::store
