@@ -1,0 +1,63 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tollgate::app {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / ("tollgate_config_test_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    ProcessConfig::load(write_temp("err.yaml", text));
+  } catch (const catalog::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// No file at all gives the documented defaults and the built-in catalog.
+TEST(ProcessConfig, DefaultsWithoutAFile) {
+  const auto cfg = ProcessConfig::load(std::nullopt);
+  EXPECT_EQ(cfg.data_dir, "./data");
+  EXPECT_FALSE(cfg.catalog_file.has_value());
+  EXPECT_NE(load_catalog(cfg)->product("sim-swap"), nullptr);
+}
+
+// A file may name only some sections; the others stay at their defaults (regression: yaml-cpp threw "invalid node").
+TEST(ProcessConfig, PartialFileKeepsOtherSectionsDefault) {
+  const auto cfg = ProcessConfig::load(write_temp("partial.yaml", "gateway:\n  listen: 127.0.0.1:0\n"));
+  EXPECT_TRUE(cfg.gateway.IsMap());
+  EXPECT_FALSE(cfg.authz.IsMap());
+  EXPECT_FALSE(cfg.network.IsMap());
+}
+
+// Unknown top-level keys are refused with the file name and the line.
+TEST(ProcessConfig, UnknownKeyRefusedWithFileAndLine) {
+  const auto e = error_of("data_dir: /tmp/x\ngatway: {}\n");
+  EXPECT_NE(e.find("unknown key 'gatway'"), std::string::npos) << e;
+  EXPECT_NE(e.find("line 2"), std::string::npos) << e;
+  EXPECT_NE(e.find("err.yaml"), std::string::npos) << e;
+}
+
+// Broken YAML is refused with the position, never half-applied.
+TEST(ProcessConfig, BrokenYamlRefused) {
+  const auto e = error_of("authz: [1, 2\n");
+  EXPECT_NE(e.find("err.yaml"), std::string::npos) << e;
+  EXPECT_NE(e.find("line"), std::string::npos) << e;
+}
+
+// A missing file is a clear error.
+TEST(ProcessConfig, MissingFileRefused) {
+  EXPECT_THROW(ProcessConfig::load(std::string("/nonexistent/tollgate.yaml")), catalog::ConfigError);
+}
+
+}  // namespace
+}  // namespace tollgate::app
