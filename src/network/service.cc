@@ -8,6 +8,12 @@
 #include "core/crypto.h"
 #include "http/camara.h"
 #include "network/api.h"
+#include "network/device_reachability_status.h"
+#include "network/device_roaming_status.h"
+#include "network/kyc_match.h"
+#include "network/location_retrieval.h"
+#include "network/location_verification.h"
+#include "network/number_verification.h"
 #include "network/sim_swap.h"
 
 namespace tollgate::network {
@@ -17,15 +23,47 @@ using Operation = ApiResult (*)(const ApiRequest&);
 
 struct Route {
   http::bhttp::verb method;
-  std::string_view path;
+  std::string_view path;  // literal segments and at most one {param} segment
   Operation operation;
 };
 
+using http::bhttp::verb;
+
 // Every CAMARA operation the network role serves. New APIs add lines here.
 constexpr std::array kRoutes = {
-    Route{http::bhttp::verb::post, "/sim-swap/v2/check", &sim_swap::check},
-    Route{http::bhttp::verb::post, "/sim-swap/v2/retrieve-date", &sim_swap::retrieve_date},
+    Route{verb::post, "/sim-swap/v2/check", &sim_swap::check},
+    Route{verb::post, "/sim-swap/v2/retrieve-date", &sim_swap::retrieve_date},
+    Route{verb::post, "/device-reachability-status/v1/retrieve", &device_reachability_status::retrieve},
+    Route{verb::post, "/device-roaming-status/v1/retrieve", &device_roaming_status::retrieve},
+    Route{verb::post, "/location-verification/v3/verify", &location_verification::verify},
+    Route{verb::post, "/location-retrieval/v0.5/retrieve", &location_retrieval::retrieve},
+    Route{verb::post, "/kyc-match/v0.4/match", &kyc_match::match},
+    Route{verb::post, "/number-verification/v2/verify", &number_verification::verify},
+    Route{verb::get, "/number-verification/v2/device-phone-number", &number_verification::device_phone_number},
 };
+
+// Matches `path` against a route template; on a match, `param` holds the {param}
+// segment's raw value (empty when the template has none). A parameter matches exactly
+// one non-empty segment.
+bool matches(std::string_view tmpl, std::string_view path, std::string_view& param) {
+  param = {};
+  while (!tmpl.empty() || !path.empty()) {
+    if (tmpl.empty() || path.empty() || tmpl.front() != '/' || path.front() != '/') return false;
+    tmpl.remove_prefix(1);
+    path.remove_prefix(1);
+    const std::string_view t = tmpl.substr(0, tmpl.find('/'));
+    const std::string_view p = path.substr(0, path.find('/'));
+    if (t.size() > 2 && t.front() == '{' && t.back() == '}') {
+      if (p.empty()) return false;
+      param = p;
+    } else if (t != p) {
+      return false;
+    }
+    tmpl.remove_prefix(t.size());
+    path.remove_prefix(p.size());
+  }
+  return true;
+}
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -54,8 +92,23 @@ bool is_json_content_type(const http::Request& req) {
   return iequals(trim(value.substr(0, value.find(';'))), "application/json");
 }
 
+// x-tollgate-amr: the token's amr values, separated by spaces and/or commas.
+std::vector<std::string> amr_of(std::string_view header) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < header.size()) {
+    while (i < header.size() && (header[i] == ' ' || header[i] == ',')) ++i;
+    const std::size_t start = i;
+    while (i < header.size() && header[i] != ' ' && header[i] != ',') ++i;
+    if (i > start) out.emplace_back(header.substr(start, i - start));
+  }
+  return out;
+}
+
 std::expected<Identity, ApiError> identity_of(const http::Request& req) {
   Identity id;
+  if (auto c = req.find(kClientIdHeader); c != req.end()) id.client_id = std::string(c->value());
+  if (auto a = req.find(kAmrHeader); a != req.end()) id.amr = amr_of(a->value());
   auto type = req.find(kTokenTypeHeader);
   if (type == req.end() || type->value() == "2-legged") return id;  // absent: 2-legged (service.h)
   if (type->value() != "3-legged") return std::unexpected(errors::permission_denied());
@@ -113,8 +166,9 @@ std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& con
 }
 
 NetworkService::NetworkService(std::shared_ptr<const SubscriberStore> subscribers,
-                               const core::Clock& clock)
-    : subscribers_(std::move(subscribers)), clock_(clock) {
+                               const core::Clock& clock,
+                               std::shared_ptr<qod::SessionStore> sessions)
+    : subscribers_(std::move(subscribers)), clock_(clock), sessions_(std::move(sessions)) {
   if (!subscribers_) throw std::invalid_argument("NetworkService needs a subscriber store");
 }
 
@@ -137,12 +191,17 @@ http::Response NetworkService::handle(const http::Request& req,
     // 2. route
     const std::string_view path = path_of(req.target());
     const Route* route = nullptr;
+    std::string_view param;
     std::string allow;
     for (const auto& r : kRoutes) {
-      if (r.path != path) continue;
+      std::string_view p;
+      if (!matches(r.path, path, p)) continue;
       if (!allow.empty()) allow += ", ";
       allow += http::bhttp::to_string(r.method);
-      if (r.method == req.method()) route = &r;
+      if (r.method == req.method() && route == nullptr) {
+        route = &r;
+        param = p;
+      }
     }
     if (allow.empty()) return error_response(errors::not_found(), req, correlator);
     if (route == nullptr) {
@@ -159,7 +218,7 @@ http::Response NetworkService::handle(const http::Request& req,
     // 4. identity, then the operation
     auto identity = identity_of(req);
     if (!identity) return error_response(identity.error(), req, correlator);
-    const ApiRequest api{req.body(), *identity, *subscribers_, clock_};
+    const ApiRequest api{req.body(), *identity, *subscribers_, clock_, param, sessions_.get()};
     ApiResult result = route->operation(api);
     if (!result) return error_response(result.error(), req, correlator);
 

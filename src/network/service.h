@@ -17,12 +17,18 @@
 // sets:
 //   x-tollgate-token-type: 2-legged | 3-legged
 //   x-tollgate-subscriber: +E.164 of the subscriber a 3-legged token stands for
+//   x-tollgate-client-id:  the OAuth client (owner of QoD sessions)
+//   x-tollgate-amr:        the token's authentication methods, space/comma separated
 // A request without x-tollgate-token-type is treated as 2-legged (the subject
 // must then be in the body); any other value → 403 PERMISSION_DENIED (fail
 // closed). x-tollgate-subscriber is read only for 3-legged tokens; when absent or
 // not +E.164 the subject cannot be derived from the token (422 MISSING_IDENTIFIER).
 //
-// Thread-safe: handle() only reads the immutable store and the clock.
+// Routes are method + path template; a `{param}` segment matches one non-empty
+// segment and reaches the operation raw as ApiRequest::path_param.
+//
+// Thread-safe: handle() reads the immutable store and the clock; QoD sessions live in
+// a qod::SessionStore, which has its own lock.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -33,12 +39,15 @@
 
 #include "core/clock.h"
 #include "http/server.h"
+#include "network/api.h"
 #include "network/subscribers.h"
 
 namespace tollgate::network {
 
 inline constexpr std::string_view kTokenTypeHeader = "x-tollgate-token-type";
 inline constexpr std::string_view kSubscriberHeader = "x-tollgate-subscriber";
+inline constexpr std::string_view kClientIdHeader = "x-tollgate-client-id";
+inline constexpr std::string_view kAmrHeader = "x-tollgate-amr";
 
 // The `network:` section of the process configuration:
 //   network:
@@ -61,13 +70,16 @@ std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& con
 class NetworkService {
  public:
   // `clock` must outlive the service.
-  NetworkService(std::shared_ptr<const SubscriberStore> subscribers, const core::Clock& clock);
+  // `clock` must outlive the service. Without `sessions`, the QoD routes answer 503.
+  NetworkService(std::shared_ptr<const SubscriberStore> subscribers, const core::Clock& clock,
+                 std::shared_ptr<qod::SessionStore> sessions = nullptr);
 
   http::Response handle(const http::Request& request, const http::ConnectionInfo& info) const;
 
  private:
   std::shared_ptr<const SubscriberStore> subscribers_;
   const core::Clock& clock_;
+  std::shared_ptr<qod::SessionStore> sessions_;
 };
 
 }  // namespace tollgate::network

@@ -7,6 +7,9 @@
 #include "catalog/yaml_util.h"
 #include "http/camara.h"
 
+#include <tuple>
+#include <vector>
+
 namespace tollgate::network {
 namespace {
 
@@ -273,6 +276,64 @@ TEST_F(NetworkServiceTest, FollowsVersionAndKeepAlive) {
   auto closing = post("/sim-swap/v2/nope", "{}");
   closing.keep_alive(false);
   EXPECT_FALSE(send(closing).keep_alive());
+}
+
+// Every new API's route reaches its operation through the service.
+TEST_F(NetworkServiceTest, RoutesEveryDeviceApi) {
+  const std::string dev = R"({"device":{"phoneNumber":"+34600000001"})";
+  const std::string area =
+      R"(,"area":{"areaType":"CIRCLE","center":{"latitude":40.4168,"longitude":-3.7038},"radius":1000}})";
+  for (const auto& [target, body, expected_member] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"/device-reachability-status/v1/retrieve", dev + "}", "reachable"},
+           {"/device-roaming-status/v1/retrieve", dev + "}", "roaming"},
+           {"/location-verification/v3/verify", dev + area, "verificationResult"},
+           {"/location-retrieval/v0.5/retrieve", dev + "}", "area"},
+           {"/kyc-match/v0.4/match",
+            R"({"phoneNumber":"+34600000002","givenName":"Jordi"})", "givenNameMatch"}}) {
+    const auto res = send(post(target, body));
+    EXPECT_EQ(res.result_int(), 200u) << target << " " << res.body();
+    EXPECT_TRUE(body_of(res).as_object().contains(expected_member)) << target;
+    EXPECT_EQ(res[bhttp::field::cache_control], "no-store");
+  }
+}
+
+// GET /device-phone-number needs no body or Content-Type; it reads the 3-legged
+// subscriber and x-tollgate-amr (space- or comma-separated).
+TEST_F(NetworkServiceTest, NumberVerificationReadsAmr) {
+  for (const char* amr : {"nba", "otp, nba", "sms,mnba", " nba "}) {
+    http::Request req(bhttp::verb::get, "/number-verification/v2/device-phone-number", 11);
+    req.set("x-tollgate-token-type", "3-legged");
+    req.set("x-tollgate-subscriber", "+34600000003");
+    req.set("x-tollgate-amr", amr);
+    const auto res = send(req);
+    EXPECT_EQ(res.result_int(), 200u) << amr;
+    EXPECT_EQ(body_of(res), boost::json::parse(R"({"devicePhoneNumber":"+34600000003"})"));
+  }
+  http::Request req(bhttp::verb::get, "/number-verification/v2/device-phone-number", 11);
+  req.set("x-tollgate-token-type", "3-legged");
+  req.set("x-tollgate-subscriber", "+34600000003");
+  req.set("x-tollgate-amr", "otp,sms");
+  const auto res = send(req);
+  EXPECT_EQ(res.result_int(), 403u);
+  EXPECT_EQ(body_of(res).at("code"), "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK");
+  // A 2-legged call is refused whatever amr it claims.
+  http::Request two(bhttp::verb::get, "/number-verification/v2/device-phone-number", 11);
+  two.set("x-tollgate-amr", "nba");
+  EXPECT_EQ(send(two).result_int(), 403u);
+}
+
+// Allow lists the methods of the matched path; a path parameter never matches an empty
+// or extra segment.
+TEST_F(NetworkServiceTest, MethodsAndTemplates) {
+  const auto res = send(post("/number-verification/v2/device-phone-number", "{}"));
+  EXPECT_EQ(res.result_int(), 405u);
+  EXPECT_EQ(res[bhttp::field::allow], "GET");
+  http::Request get(bhttp::verb::get, "/location-verification/v3/verify", 11);
+  EXPECT_EQ(send(get)[bhttp::field::allow], "POST");
+  for (const char* target : {"/kyc-match/v0.4/match/x", "/kyc-match/v0.4", "/kyc-match/v0.4/"}) {
+    EXPECT_EQ(send(post(target, "{}")).result_int(), 404u) << target;
+  }
 }
 
 // --- configuration -----------------------------------------------------------------

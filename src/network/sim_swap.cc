@@ -38,7 +38,7 @@ ApiResult check(const ApiRequest& request) {
   if (!phone) return std::unexpected(phone.error());
   auto max_age = max_age_hours(*body);
   if (!max_age) return std::unexpected(max_age.error());
-  auto subscriber = identify_by_phone_number(*phone, request);
+  auto subscriber = identify_by_phone_number(*phone, request, Api::kSimSwap);
   if (!subscriber) return std::unexpected(subscriber.error());
 
   const auto age = request.clock.now() - (*subscriber)->latest_sim_change();
@@ -51,7 +51,7 @@ ApiResult retrieve_date(const ApiRequest& request) {
   if (!body) return std::unexpected(body.error());
   auto phone = optional_phone_number(*body);
   if (!phone) return std::unexpected(phone.error());
-  auto subscriber = identify_by_phone_number(*phone, request);
+  auto subscriber = identify_by_phone_number(*phone, request, Api::kSimSwap);
   if (!subscriber) return std::unexpected(subscriber.error());
 
   return ApiReply{200, boost::json::object{{"latestSimChange",

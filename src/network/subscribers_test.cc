@@ -48,7 +48,7 @@ TEST(SubscriberStore, DemoSetIsTheDocumentedOne) {
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(format_rfc3339(*a->sim_changed), "2027-01-13T08:00:00Z");
   EXPECT_EQ(format_rfc3339(a->sim_activated), "2025-01-15T08:00:00Z");
-  EXPECT_EQ(a->location, (Location{40.4168, -3.7038, 100}));
+  EXPECT_EQ(a->location, (Location{40.4168, -3.7038, 100, AreaShape::kCircle, clock.now()}));
   EXPECT_EQ(a->roaming, std::nullopt);
   EXPECT_TRUE(a->reachable_data);
   EXPECT_TRUE(a->reachable_sms);
@@ -58,7 +58,7 @@ TEST(SubscriberStore, DemoSetIsTheDocumentedOne) {
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->sim_changed, std::nullopt);
   EXPECT_EQ(format_rfc3339(b->sim_activated), "2025-12-11T08:00:00Z");
-  EXPECT_EQ(b->location, (Location{41.3874, 2.1686, 100}));
+  EXPECT_EQ(b->location, (Location{41.3874, 2.1686, 100, AreaShape::kCircle, clock.now()}));
   EXPECT_FALSE(b->reachable_data);
   EXPECT_TRUE(b->reachable_sms);
   EXPECT_EQ(b->handset_ip, "127.0.0.2");
@@ -68,6 +68,10 @@ TEST(SubscriberStore, DemoSetIsTheDocumentedOne) {
   EXPECT_EQ(format_rfc3339(*c->sim_changed), "2026-12-16T08:00:00Z");
   EXPECT_EQ(format_rfc3339(c->sim_activated), "2024-04-20T08:00:00Z");
   EXPECT_EQ(c->roaming, (Roaming{208, {"FR"}}));
+  EXPECT_EQ(c->location,
+            (Location{48.8566, 2.3522, 1000, AreaShape::kPolygon, clock.now() - 2h}));
+  EXPECT_EQ(c->last_location_time(clock.now()), clock.now() - 2h);
+  EXPECT_EQ(a->last_location_time(clock.now()), clock.now());
   EXPECT_FALSE(c->reachable_data);
   EXPECT_FALSE(c->reachable_sms);
   EXPECT_EQ(c->handset_ip, "127.0.0.3");
@@ -147,9 +151,16 @@ TEST(SubscriberStore, RefusesBadRecords) {
       {"subscribers:\n  - msisdn: \"+34600000001\"\n    sim_activated: now\n"
        "    location: { latitude: 91, longitude: 2, accuracy_m: 10 }\n    handset_ip: 127.0.0.1\n",
        "latitude must be between"},
-      {"subscribers:\n  - msisdn: \"+34600000001\"\n    sim_activated: now\n    handset_ip: "
-       "127.0.0.1\n",
-       "'location' is required"},
+      {one("    not_applicable: [kyc-match, sim-swapp]\n"), "unknown API 'sim-swapp'"},
+      {one("    not_applicable: kyc-match\n"), "not_applicable must be a list"},
+      {"subscribers:\n  - msisdn: \"+34600000001\"\n    sim_activated: now\n"
+       "    location: { latitude: 1, longitude: 2, accuracy_m: 10, shape: SQUARE }\n"
+       "    handset_ip: 127.0.0.1\n",
+       "shape must be CIRCLE or POLYGON"},
+      {"subscribers:\n  - msisdn: \"+34600000001\"\n    sim_activated: now\n"
+       "    location: { latitude: 1, longitude: 2, accuracy_m: 10, located: soon }\n"
+       "    handset_ip: 127.0.0.1\n",
+       "located must be"},
       {"subscribers: [\n", ""},
   };
   for (const auto& [yaml, expected] : cases) {
@@ -173,6 +184,112 @@ TEST(SubscriberStore, RefusesDuplicates) {
       "  - msisdn: \"+34600000001\"\n    sim_activated: now\n"
       "    location: { latitude: 1, longitude: 2, accuracy_m: 10 }\n    handset_ip: 127.0.0.9\n";
   EXPECT_THROW(SubscriberStore::from_yaml_string(one("") + rec3, clock), ConfigError);
+}
+
+// Two IPv6 handsets may not share a /64: the network gives each device its own.
+TEST(SubscriberStore, RefusesTwoHandsetsInOneIpv6Slash64) {
+  core::ManualClock clock(kNow);
+  const std::string rec2 =
+      "  - msisdn: \"+34600000002\"\n    sim_activated: now\n    handset_ip: \"2001:db8:0:1::2\"\n";
+  try {
+    SubscriberStore::from_yaml_string(one("", "\"+34600000001\"", "\"2001:db8:0:1::1\"") + rec2,
+                                      clock);
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("same /64 as +34600000001"), std::string::npos) << e.what();
+  }
+}
+
+// Location is optional (a device the network cannot locate); shape, located and
+// not_applicable are read; a record without location compares equal to its parse.
+TEST(SubscriberStore, ReadsLocationShapeAndEligibility) {
+  core::ManualClock clock(kNow);
+  auto store = SubscriberStore::from_yaml_string(
+      "subscribers:\n"
+      "  - msisdn: \"+34600000010\"\n"
+      "    sim_activated: now\n"
+      "    handset_ip: 10.0.0.10\n"
+      "    not_applicable: [kyc-match, quality-on-demand]\n"
+      "  - msisdn: \"+34600000011\"\n"
+      "    sim_activated: now\n"
+      "    location: { latitude: 1, longitude: 2, accuracy_m: 10, shape: POLYGON, located: 10m ago }\n"
+      "    handset_ip: 10.0.0.11\n",
+      clock);
+  const Subscriber* a = store->find_by_msisdn("+34600000010");
+  EXPECT_EQ(a->location, std::nullopt);
+  EXPECT_TRUE(a->not_applicable.contains(Api::kKycMatch));
+  EXPECT_TRUE(a->not_applicable.contains(Api::kQualityOnDemand));
+  EXPECT_FALSE(a->not_applicable.contains(Api::kSimSwap));
+  const Subscriber* b = store->find_by_msisdn("+34600000011");
+  EXPECT_EQ(b->location, (Location{1, 2, 10, AreaShape::kPolygon, clock.now() - 10min}));
+  EXPECT_TRUE(b->not_applicable.empty());
+}
+
+// An IPv6 address finds the handset by its exact address or by any address of its /64;
+// an address with a zone or from another /64 finds nobody.
+TEST(SubscriberStore, FindsIpv6HandsetsBySlash64) {
+  core::ManualClock clock(kNow);
+  auto store = SubscriberStore::from_yaml_string(
+      one("", "\"+34600000001\"", "\"2001:db8:85a3:8d3:1319:8a2e:370:7344\""), clock);
+  EXPECT_EQ(store->find_by_ip("2001:db8:85a3:8d3:1319:8a2e:370:7344")->msisdn, "+34600000001");
+  EXPECT_EQ(store->find_by_ip("2001:db8:85a3:8d3::")->msisdn, "+34600000001");
+  EXPECT_EQ(store->find_by_ip("2001:DB8:85A3:8D3:ffff::1")->msisdn, "+34600000001");
+  EXPECT_EQ(store->find_by_ip("2001:db8:85a3:8d4::"), nullptr);
+  EXPECT_EQ(store->find_by_ip("fe80::1%1"), nullptr);
+}
+
+// API names round-trip and unknown names are refused.
+TEST(ApiNames, RoundTrip) {
+  for (std::size_t i = 0; i < kApiCount; ++i) {
+    const auto api = static_cast<Api>(i);
+    EXPECT_EQ(api_from_name(api_name(api)), api);
+  }
+  EXPECT_EQ(api_name(Api::kDeviceRoamingStatus), "device-roaming-status");
+  EXPECT_EQ(api_from_name("sim-swap-subscriptions"), std::nullopt);
+}
+
+// The generated population is deterministic, indexed, and shaped as documented.
+TEST(SubscriberStore, GeneratesADeterministicPopulation) {
+  core::ManualClock clock(kNow);
+  const auto a = SubscriberStore::generate_population(20000, 7, clock.now());
+  const auto b = SubscriberStore::generate_population(20000, 7, clock.now());
+  const auto c = SubscriberStore::generate_population(20000, 8, clock.now());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  // Record i does not depend on the population size.
+  EXPECT_EQ(SubscriberStore::generate_population(10, 7, clock.now())[9], a[9]);
+  auto store = SubscriberStore::generate(20000, 7, clock);
+  ASSERT_EQ(store->size(), 20000u);
+  EXPECT_EQ(store->find_by_msisdn("+34610000000"), &store->all()[0]);
+  EXPECT_EQ(store->find_by_msisdn("+34610019999"), &store->all()[19999]);
+  EXPECT_EQ(store->find_by_msisdn("+34610020000"), nullptr);
+  EXPECT_EQ(store->find_by_ip("10.0.78.31"), &store->all()[78 * 256 + 31]);
+  std::size_t swapped = 0, roaming = 0, data = 0, unreachable = 0;
+  for (const auto& s : store->all()) {
+    ASSERT_TRUE(s.location.has_value());
+    EXPECT_GE(s.location->latitude, 36.0);
+    EXPECT_LE(s.location->latitude, 43.5);
+    EXPECT_GE(s.location->accuracy_m, 50);
+    EXPECT_LE(s.location->accuracy_m, 2000);
+    EXPECT_GE(s.latest_sim_change(), s.sim_activated);
+    EXPECT_LE(s.sim_activated, clock.now() - 30 * 24h);
+    swapped += s.sim_changed.has_value();
+    roaming += s.roaming.has_value();
+    data += s.reachable_data;
+    unreachable += !s.reachable();
+  }
+  // 5 % / 3 % / 85 % / 5 %, within a generous statistical margin.
+  EXPECT_NEAR(static_cast<double>(swapped) / 20000, 0.05, 0.01);
+  EXPECT_NEAR(static_cast<double>(roaming) / 20000, 0.03, 0.01);
+  EXPECT_NEAR(static_cast<double>(data) / 20000, 0.85, 0.02);
+  EXPECT_NEAR(static_cast<double>(unreachable) / 20000, 0.05, 0.01);
+}
+
+// A generated population beyond the address plan is refused.
+TEST(SubscriberStore, RefusesAnOversizedPopulation) {
+  core::ManualClock clock(kNow);
+  EXPECT_THROW(SubscriberStore::generate_population(SubscriberStore::kMaxGenerated + 1, 1, clock.now()),
+               ConfigError);
 }
 
 // Errors name the line of the offending key.
