@@ -71,6 +71,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void connect(const tcp::resolver::results_type& endpoints);
   void on_connect(const error_code& ec);
   void send();
+  void reset_parser();
   void on_write(const error_code& ec);
   void on_read(const error_code& ec);
   bool can_retry() const;
@@ -85,6 +86,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::optional<bhttp::response_parser<bhttp::string_body>> parser_;
   bool reused_ = false;
   bool retried_ = false;
+  bool got_interim_ = false;
   bool finished_ = false;
 };
 
@@ -281,13 +283,17 @@ void Exchange::on_connect(const error_code& ec) {
 }
 
 void Exchange::send() {
+  reset_parser();
+  conn_->stream.expires_after(pool_->limits().response_timeout);
+  bhttp::async_write(conn_->stream, request_,
+                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void Exchange::reset_parser() {
   parser_.emplace();
   parser_->header_limit(kMaxResponseHeaderBytes);
   parser_->body_limit(pool_->limits().max_response_body);
   if (request_.method() == bhttp::verb::head) parser_->skip(true);
-  conn_->stream.expires_after(pool_->limits().response_timeout);
-  bhttp::async_write(conn_->stream, request_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void Exchange::on_write(const error_code& ec) {
@@ -308,7 +314,8 @@ void Exchange::on_write(const error_code& ec) {
 // response byte; the request cannot have been processed, so one retry on a
 // fresh connection is safe. Never after a response byte, never after a timeout.
 bool Exchange::can_retry() const {
-  return reused_ && !retried_ && !pool_->closed() && conn_->buffer.size() == 0 && !parser_->got_some();
+  return reused_ && !retried_ && !got_interim_ && !pool_->closed() && conn_->buffer.size() == 0 &&
+         !parser_->got_some();
 }
 
 void Exchange::retry() {
@@ -329,6 +336,15 @@ void Exchange::on_read(const error_code& ec) {
     } else {
       finish(std::unexpected(pool_->closed() ? UpstreamError::kConnectFailed : UpstreamError::kProtocol), false);
     }
+    return;
+  }
+  const unsigned status = parser_->get().result_int();
+  if (status >= 100 && status < 200 && status != 101) {
+    // An interim response (100 Continue, 103 Early Hints): the real one follows.
+    got_interim_ = true;  // a response byte was read: never retry now
+    reset_parser();
+    bhttp::async_read(conn_->stream, conn_->buffer, *parser_,
+                      [self = shared_from_this()](error_code rec, std::size_t) { self->on_read(rec); });
     return;
   }
   const bool reusable = parser_->keep_alive() && parser_->is_done();

@@ -7,6 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -204,6 +208,30 @@ TEST_F(UpstreamTest, ClosedPoolFails) {
   auto r = send(get("/"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), UpstreamError::kConnectFailed);
+}
+
+// An interim 1xx response from the upstream is skipped; the final one is returned.
+TEST_F(UpstreamTest, SkipsInterimResponse) {
+  asio::io_context raw_ioc;
+  tcp::acceptor acceptor(raw_ioc, loopback0());
+  std::thread upstream([&] {
+    tcp::socket s(raw_ioc);
+    acceptor.accept(s);
+    asio::streambuf in;
+    asio::read_until(s, in, "\r\n\r\n");
+    asio::write(s, asio::buffer(std::string_view(
+                       "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+                       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")));
+    boost::system::error_code ec;
+    asio::read(s, in, ec);  // until the pool closes the connection
+  });
+  make_pool(acceptor.local_endpoint().port());
+  auto r = send(get("/"));
+  io_.run([this] { pool_->close(); });
+  upstream.join();
+  ASSERT_TRUE(r) << to_string(r.error());
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "ok");
 }
 
 // to_string names every error.

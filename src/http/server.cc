@@ -64,6 +64,8 @@ Response render_or_default(const ServerLimits& limits, unsigned status, std::str
   return default_error(status, message);
 }
 
+void frame_payload(Response& res, bool head_request);
+
 class ServerImpl;
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -464,9 +466,7 @@ void Session::on_response(Response&& res) {
   response_.emplace(std::move(res));
   response_->version(request_version_);
   response_->keep_alive(keep_alive);
-  response_->prepare_payload();
-  // HEAD: the headers (Content-Length included) describe the body never sent.
-  if (request_is_head_) response_->body().clear();
+  frame_payload(*response_, request_is_head_);
   write(keep_alive);
 }
 
@@ -535,6 +535,26 @@ void Session::close() {
   // parser_, buffer_ and response_ stay: a cancelled read or write still
   // touches them when its completion runs.
   server_->on_session_closed(id_);
+}
+
+// Content-Length / Transfer-Encoding for the response actually sent.
+// Beast's prepare_payload would put "Content-Length: 0" on a 204 (RFC 9110
+// §8.6 forbids it), overwrite a 304's or a HEAD answer's length describing the
+// representation, and throws on a 1xx/204/304 with a body; frame those here.
+void frame_payload(Response& res, bool head_request) {
+  const unsigned status = res.result_int();
+  if ((status >= 100 && status < 200) || status == 204) {
+    res.erase(bhttp::field::content_length);
+    res.erase(bhttp::field::transfer_encoding);
+    res.body().clear();
+  } else if (status == 304 || head_request) {
+    // Headers describe a body that is never sent: keep a given Content-Length.
+    res.erase(bhttp::field::transfer_encoding);  // no chunk terminator without a body
+    if (status != 304 && res.count(bhttp::field::content_length) == 0) res.content_length(res.body().size());
+    res.body().clear();
+  } else {
+    res.prepare_payload();
+  }
 }
 
 std::string_view camara_code(unsigned status) {

@@ -455,6 +455,37 @@ TEST_F(ServerTest, HeadResponseHasNoBody) {
   EXPECT_EQ(g->body(), "GET /g\n");
 }
 
+// 204 and 304 go out without a body; 204 without Content-Length, 304 keeps the one given.
+TEST_F(ServerTest, NoContentAndNotModifiedFraming) {
+  start(make_sync_handler([](const Request& req, const ConnectionInfo&) {
+    if (req.target() == "/204") {
+      Response res{bhttp::status::no_content, 11};
+      res.body() = "ignored";
+      return res;
+    }
+    Response res{bhttp::status::not_modified, 11};
+    res.set(bhttp::field::content_length, "1234");
+    res.set(bhttp::field::etag, "\"v1\"");
+    return res;
+  }));
+  RawClient c(ep());
+  ASSERT_TRUE(c.send("GET /204 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 204);
+  EXPECT_EQ(r->count(bhttp::field::content_length), 0u);
+  EXPECT_EQ(r->body(), "");
+  ASSERT_TRUE(c.send("GET /304 HTTP/1.1\r\nHost: t\r\n\r\nGET /204 HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto nm = c.read_response();
+  ASSERT_TRUE(nm);
+  EXPECT_EQ(nm->result_int(), 304);
+  EXPECT_EQ((*nm)[bhttp::field::content_length], "1234");
+  // The connection is still in sync: the next response follows immediately.
+  auto again = c.read_response();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result_int(), 204);
+}
+
 // With reuse_port two servers can listen on the same port.
 TEST_F(ServerTest, ReusePortAllowsTwoListeners) {
   server_ = Server::create(io_.ioc(), loopback0(), make_sync_handler(echo), {}, true);
