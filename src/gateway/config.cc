@@ -135,6 +135,74 @@ GatewayLimits parse_limits(const YAML::Node& n) {
   return l;
 }
 
+ProductPolicy parse_product_policy(const YAML::Node& n, const std::string& name) {
+  const std::string where = core::strf("gateway product policy '{}'", name);
+  if (!n.IsMap()) fail(n, core::strf("{} must be a map", where));
+  check_keys(n, {"max_token_age", "algorithms", "clock_skew", "on_stale_revocations"}, where);
+  ProductPolicy p;
+  if (n["max_token_age"])
+    // Tokens live 15 min to 1 h (ARCHITECTURE.md); a day is the most any policy may allow.
+    p.max_token_age = catalog::parse_duration(n["max_token_age"], seconds{1}, seconds{86400});
+  if (n["algorithms"]) p.algorithms = parse_algs(n);
+  if (n["clock_skew"]) p.clock_skew = catalog::parse_duration(n["clock_skew"], seconds{0}, seconds{300});
+  const auto on_stale = catalog::get_string(n, "on_stale_revocations", "refuse");
+  if (on_stale == "refuse")
+    p.on_stale_revocations = OnStaleRevocations::kRefuse;
+  else if (on_stale == "introspect")
+    p.on_stale_revocations = OnStaleRevocations::kIntrospect;
+  else
+    fail(n["on_stale_revocations"],
+         core::strf("{}: on_stale_revocations must be 'refuse' or 'introspect', not '{}'", where,
+                    on_stale));
+  return p;
+}
+
+TokenCacheConfig parse_token_cache(const YAML::Node& n) {
+  TokenCacheConfig c;
+  if (!n || n.IsNull()) return c;
+  check_keys(n, {"enabled", "max_entries"}, "gateway 'token_cache'");
+  c.enabled = catalog::get_bool(n, "enabled", true);
+  c.max_entries =
+      static_cast<std::size_t>(catalog::get_int(n, "max_entries", 4096, 1, 1'000'000));
+  return c;
+}
+
+RevocationFeedConfig parse_revocations(const YAML::Node& n) {
+  RevocationFeedConfig c;
+  if (!n || n.IsNull()) return c;
+  check_keys(n, {"url", "admin_token_file", "introspection_url", "interval", "max_staleness"},
+             "gateway 'revocations'");
+  c.url = catalog::get_optional_string(n, "url");
+  if (c.url && !is_fetchable_url(*c.url))
+    fail(n["url"], core::strf("revocations: url '{}' must be an http:// URL", *c.url));
+  c.admin_token_file = catalog::get_optional_string(n, "admin_token_file");
+  c.introspection_url = catalog::get_optional_string(n, "introspection_url");
+  if (c.introspection_url && !is_fetchable_url(*c.introspection_url))
+    fail(n["introspection_url"], core::strf("revocations: introspection_url '{}' must be an "
+                                            "http:// URL",
+                                            *c.introspection_url));
+  if ((c.url || c.introspection_url) && !c.admin_token_file)
+    fail(n, "revocations: the feed and introspection need 'admin_token_file'");
+  c.interval = catalog::get_duration(n, "interval", seconds{1}, seconds{1}, seconds{3600});
+  // Below the poll interval every poll would already be late; past an hour a
+  // revoked token outlives most access tokens.
+  c.max_staleness =
+      catalog::get_duration(n, "max_staleness", seconds{30}, seconds{2}, seconds{3600});
+  if (c.max_staleness <= c.interval)
+    fail(n["max_staleness"], "revocations: max_staleness must exceed the poll interval");
+  return c;
+}
+
+RateLimitConfig parse_rate_limits(const YAML::Node& n) {
+  RateLimitConfig c;
+  if (!n || n.IsNull()) return c;
+  check_keys(n, {"enabled", "default_tier", "redis"}, "gateway 'rate_limits'");
+  c.enabled = catalog::get_bool(n, "enabled", true);
+  c.default_tier = catalog::get_string(n, "default_tier", "");
+  c.redis = catalog::get_optional_string(n, "redis");
+  return c;
+}
+
 }  // namespace
 
 std::optional<HostPort> parse_http_origin(std::string_view url) {
@@ -188,7 +256,9 @@ bool is_fetchable_url(std::string_view url) {
 GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
   GatewayConfig c;
   if (!section || section.IsNull()) return c;
-  check_keys(section, {"listen", "threads", "issuers", "upstreams", "limits", "access_log"},
+  check_keys(section,
+             {"listen", "threads", "issuers", "upstreams", "limits", "access_log", "token_cache",
+              "products", "blocked_clients", "revocations", "rate_limits", "admin_listen"},
              "the 'gateway' section");
   c.listen = catalog::get_string(section, "listen", c.listen);
   c.threads = static_cast<int>(catalog::get_int(section, "threads", 0, 0, 256));
@@ -219,6 +289,23 @@ GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
   }
   c.limits = parse_limits(section["limits"]);
   c.access_log = catalog::get_bool(section, "access_log", true);
+  c.token_cache = parse_token_cache(section["token_cache"]);
+  if (const YAML::Node products = section["products"]; products && !products.IsNull()) {
+    catalog::require_map(products, "gateway 'products'");
+    for (const auto& kv : products) {
+      const auto name = kv.first.as<std::string>();
+      c.products.emplace(name, parse_product_policy(kv.second, name));
+    }
+  }
+  c.blocked_clients = catalog::get_string_list(section, "blocked_clients");
+  for (const auto& b : c.blocked_clients)
+    if (b.empty()) fail(section["blocked_clients"], "blocked_clients: a client id is empty");
+  c.revocations = parse_revocations(section["revocations"]);
+  c.rate_limits = parse_rate_limits(section["rate_limits"]);
+  if (section["admin_listen"]) {
+    c.admin_listen = catalog::get_string(section, "admin_listen", "");
+    c.admin_listen_explicit = true;
+  }
   return c;
 }
 

@@ -49,6 +49,49 @@ struct IssuerConfig {
   std::chrono::seconds jwks_refresh{300};
 };
 
+// What a subscriber-data product does when the revocation set is older than
+// RevocationFeedConfig::max_staleness (the feed is unreachable): ask the
+// authorization server about this token now (RFC 7662), or refuse.
+enum class OnStaleRevocations { kRefuse, kIntrospect };
+
+// Per-product gateway policy beyond the catalog (`gateway.products.<name>`).
+// Unset members fall back to the issuer's settings.
+struct ProductPolicy {
+  std::optional<std::chrono::seconds> max_token_age;  // iat must be this recent (plus skew)
+  std::optional<core::AlgSet> algorithms;             // narrows each issuer's list
+  std::optional<std::chrono::seconds> clock_skew;     // replaces the issuer's
+  OnStaleRevocations on_stale_revocations = OnStaleRevocations::kRefuse;
+};
+
+struct TokenCacheConfig {
+  bool enabled = true;            // off: every request verifies its signature (benchmarks)
+  std::size_t max_entries = 4096;  // per gateway thread
+};
+
+// Where the revocation set of subscriber-data products comes from until the
+// control plane pushes it: GET <url>?since=N with the admin bearer token.
+struct RevocationFeedConfig {
+  std::optional<std::string> url;                // http:// ...; absent = no feed
+  std::optional<std::string> admin_token_file;   // file holding the admin bearer token
+  std::optional<std::string> introspection_url;  // RFC 7662 endpoint for kIntrospect
+  std::chrono::seconds interval{1};              // poll period
+  std::chrono::seconds max_staleness{30};        // beyond: the product's OnStaleRevocations
+};
+
+struct RateLimitConfig {
+  bool enabled = true;
+  // Tier of clients whose partner the catalog does not know (foreign IdPs, no
+  // "partner" claim). Empty = the catalog tier with the lowest rate.
+  std::string default_tier;
+  // "host:port" of a Redis 7 server for fleet-wide limits; absent = per process.
+  std::optional<std::string> redis;
+};
+
+struct TlsConfig {
+  std::string cert_file;  // PEM chain
+  std::string key_file;   // PEM private key
+};
+
 // Abuse limits towards partners (the HTTP server) and towards upstreams.
 struct GatewayLimits {
   std::size_t max_header_bytes = 8 * 1024;  // a JWT of a few KiB plus ordinary headers
@@ -69,6 +112,18 @@ struct GatewayConfig {
   std::map<std::string, std::string> upstreams;  // name -> http://host:port
   GatewayLimits limits;
   bool access_log = true;
+  TokenCacheConfig token_cache;
+  // Reloadable on SIGHUP (with the catalog): products, blocked_clients, rate_limits tiers.
+  std::map<std::string, ProductPolicy> products;
+  std::vector<std::string> blocked_clients;
+  RevocationFeedConfig revocations;
+  RateLimitConfig rate_limits;
+  // Admin listener (Prometheus /metrics, /healthz, /readyz, /policy); loopback
+  // only. Empty = none. When left at the default and the port is taken, the
+  // gateway runs without it (logged); an address given explicitly must bind.
+  std::string admin_listen = "127.0.0.1:9901";
+  bool admin_listen_explicit = false;
+  std::optional<TlsConfig> tls;  // TLS termination; required unless `listen` is loopback
 
   // Parse the `gateway:` section; a null/undefined node gives the defaults.
   // Throws catalog::ConfigError.

@@ -89,8 +89,8 @@ TEST(GatewayConfig, RefusesHmacAndNone) {
 TEST(GatewayConfig, RefusesBadSections) {
   EXPECT_EQ(error_of("listen: x\nthreds: 2\n"),
             "line 2, column 1: unknown key 'threds' in the 'gateway' section; allowed: listen, "
-            "threads, issuers, "
-            "upstreams, limits, access_log");
+            "threads, issuers, upstreams, limits, access_log, token_cache, products, "
+            "blocked_clients, revocations, rate_limits, admin_listen");
   EXPECT_EQ(error_of("issuers:\n  - issuer: https://as\n"),
             "line 2, column 5: issuer 'https://as' has no key source: give jwks_uri, discovery: "
             "true, pem_keys or "
@@ -132,6 +132,72 @@ TEST(GatewayConfig, ParsesHttpOrigins) {
   EXPECT_TRUE(is_fetchable_url("http://127.0.0.1:9000/.well-known/jwks.json"));
   EXPECT_FALSE(is_fetchable_url("https://as.example/jwks.json"));
   EXPECT_FALSE(is_fetchable_url("http:///jwks.json"));
+}
+
+}  // namespace
+}  // namespace tollgate::gateway
+
+namespace tollgate::gateway {
+namespace {
+
+GatewayConfig parse(const std::string& yaml) {
+  return GatewayConfig::from_yaml(catalog::load_string(yaml));
+}
+
+std::string refusal(const std::string& yaml) {
+  try {
+    parse(yaml);
+    return "accepted";
+  } catch (const catalog::ConfigError& e) {
+    return e.what();
+  }
+}
+
+// The token cache is on by default and can be switched off (benchmarks) or bounded.
+TEST(GatewayConfig, TokenCacheSwitch) {
+  EXPECT_TRUE(parse("listen: 127.0.0.1:1\n").token_cache.enabled);
+  const auto off = parse("token_cache: { enabled: false }\n");
+  EXPECT_FALSE(off.token_cache.enabled);
+  EXPECT_EQ(parse("token_cache: { max_entries: 10 }\n").token_cache.max_entries, 10u);
+  EXPECT_NE(refusal("token_cache: { max_entries: 0 }\n").find("max_entries"), std::string::npos);
+}
+
+// Per-product policies: max token age, algorithms (never HMAC), skew, and the stale-revocation
+// decision; anything else is refused with the line.
+TEST(GatewayConfig, ProductPolicies) {
+  const auto c = parse(
+      "products:\n  sim-swap:\n    max_token_age: 10m\n    algorithms: [ES256]\n"
+      "    clock_skew: 5s\n    on_stale_revocations: introspect\n");
+  const auto& p = c.products.at("sim-swap");
+  EXPECT_EQ(p.max_token_age, std::chrono::seconds(600));
+  ASSERT_TRUE(p.algorithms);
+  EXPECT_TRUE(p.algorithms->contains(core::Alg::kES256));
+  EXPECT_FALSE(p.algorithms->contains(core::Alg::kRS256));
+  EXPECT_EQ(p.clock_skew, std::chrono::seconds(5));
+  EXPECT_EQ(p.on_stale_revocations, OnStaleRevocations::kIntrospect);
+  EXPECT_NE(refusal("products:\n  sim-swap:\n    algorithms: [HS256]\n").find("HMAC"),
+            std::string::npos);
+  EXPECT_NE(refusal("products:\n  sim-swap:\n    on_stale_revocations: maybe\n")
+                .find("must be 'refuse' or 'introspect', not 'maybe'"),
+            std::string::npos);
+  EXPECT_NE(refusal("products:\n  sim-swap:\n    max_age: 1m\n").find("unknown key 'max_age'"),
+            std::string::npos);
+}
+
+// The revocation feed needs the admin token, and a staleness bound above its poll interval.
+TEST(GatewayConfig, RevocationFeed) {
+  const auto c = parse(
+      "revocations:\n  url: http://127.0.0.1:9000/oauth2/revocations\n"
+      "  admin_token_file: /tmp/t\n  interval: 2s\n  max_staleness: 10s\n");
+  EXPECT_EQ(c.revocations.url, "http://127.0.0.1:9000/oauth2/revocations");
+  EXPECT_EQ(c.revocations.interval, std::chrono::seconds(2));
+  EXPECT_EQ(c.revocations.max_staleness, std::chrono::seconds(10));
+  EXPECT_NE(refusal("revocations:\n  url: http://127.0.0.1:9000/x\n").find("admin_token_file"),
+            std::string::npos);
+  EXPECT_NE(refusal("revocations:\n  url: http://a/x\n  admin_token_file: /t\n  interval: 5s\n"
+                    "  max_staleness: 5s\n")
+                .find("must exceed the poll interval"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ double ms_since(Steady::time_point t) {
 void validate(const GatewayConfig& config, const catalog::Catalog& catalog) {
   for (const auto& i : config.issuers)
     if (i.issuer.empty()) throw catalog::ConfigError("gateway: an issuer has an empty 'issuer'");
+  for (const auto& [name, policy] : config.products)
+    if (!catalog.product(name))
+      throw catalog::ConfigError(core::strf(
+          "gateway: 'products' sets a policy for '{}', which the catalog does not define", name));
   for (const auto& [name, product] : catalog.products()) {
     if (product.routes.empty()) continue;
     if (!config.upstreams.contains(product.upstream))
@@ -61,6 +65,7 @@ struct Gateway::Impl {
     asio::io_context ioc{1};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
     std::unique_ptr<Proxy> proxy;
+    std::unique_ptr<TokenCache> cache;  // null when config.token_cache.enabled is false
     std::shared_ptr<http::Server> server;
     std::thread thread;
   };
@@ -81,16 +86,20 @@ struct Gateway::Impl {
   bool started = false;  // guarded by state_mutex
   bool stopped = false;  // guarded by state_mutex
 
-  PipelineContext context() const { return {*routes, *verifier}; }
+  PipelineContext context(TokenCache* cache) const {
+    if (cache) cache->sync(jwks->key_removals());
+    return {*routes, *verifier, cache};
+  }
 
   void finish(AccessRecord& record, Steady::time_point t0) {
     record.total_ms = ms_since(t0);
     if (config.access_log) write_access_log(record);
   }
 
-  void handle(Proxy& proxy, http::Request&& request, http::Respond respond) {
+  void handle(Worker& worker, http::Request&& request, http::Respond respond) {
+    Proxy& proxy = *worker.proxy;
     const auto t0 = Steady::now();
-    Decision d = decide(std::move(request), context());
+    Decision d = decide(std::move(request), context(worker.cache.get()));
     if (!d.forwards()) {
       metrics.denied(d.record.reason);
       finish(d.record, t0);
@@ -155,7 +164,8 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
   impl->catalog = catalog;
   impl->jwks = JwksCache::create(impl->config.issuers, std::move(fetcher), clock);
   impl->routes = RouteMatcher::create(catalog);
-  impl->verifier = Verifier::create(impl->config.issuers, catalog, impl->jwks, clock);
+  impl->verifier =
+      Verifier::create(impl->config.issuers, catalog, impl->jwks, clock, impl->config.products);
 
   std::size_t n = impl->config.threads > 0 ? static_cast<std::size_t>(impl->config.threads)
                                            : std::max(1u, std::thread::hardware_concurrency());
@@ -166,10 +176,12 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
   for (std::size_t i = 0; i < n; ++i) {
     auto w = std::make_unique<Impl::Worker>();
     w->proxy = Proxy::create(w->ioc, raw->config.upstreams, ulimits);
-    Proxy* proxy = w->proxy.get();
-    http::Handler handler = [raw, proxy](http::Request&& request, const http::ConnectionInfo&,
-                                         http::Respond respond) {
-      raw->handle(*proxy, std::move(request), std::move(respond));
+    if (raw->config.token_cache.enabled)
+      w->cache = std::make_unique<TokenCache>(raw->config.token_cache.max_entries);
+    Impl::Worker* worker = w.get();
+    http::Handler handler = [raw, worker](http::Request&& request, const http::ConnectionInfo&,
+                                          http::Respond respond) {
+      raw->handle(*worker, std::move(request), std::move(respond));
     };
     // Every server binds with SO_REUSEPORT; with port 0 the first one picks the port for all.
     w->server =

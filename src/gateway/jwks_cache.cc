@@ -154,6 +154,10 @@ class JwksCacheImpl final : public JwksCache {
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   }
 
+  std::uint64_t key_removals() const override {
+    return key_removals_.load(std::memory_order_acquire);
+  }
+
   JwksStats stats(std::size_t issuer) const override {
     const IssuerState& s = *issuers_.at(issuer);
     JwksStats st;
@@ -163,6 +167,7 @@ class JwksCacheImpl final : public JwksCache {
     st.refresh_rate_limited = s.refresh_rate_limited.load();
     st.last_success_unix = s.last_success_unix.load();
     st.keys = s.snapshot.load()->keys().size();
+    st.have_keys = !s.static_keys.empty() || st.fetch_ok > 0;
     return st;
   }
 
@@ -198,8 +203,14 @@ class JwksCacheImpl final : public JwksCache {
         std::vector<core::Jwk> merged = s.static_keys;
         merged.insert(merged.end(), jwks->keys().begin(), jwks->keys().end());
         const auto count = merged.size();
-        s.snapshot.store(std::make_shared<const core::Jwks>(std::move(merged)),
-                         std::memory_order_release);
+        auto next = std::make_shared<const core::Jwks>(std::move(merged));
+        const bool removed = drops_a_key(*s.snapshot.load(std::memory_order_acquire), *next);
+        s.snapshot.store(std::move(next), std::memory_order_release);
+        if (removed) {
+          key_removals_.fetch_add(1, std::memory_order_release);
+          http::log_json("app", {{"msg", "jwks: a key was withdrawn; token caches cleared"},
+                                 {"issuer", s.config.issuer}});
+        }
         s.fetch_ok.fetch_add(1, std::memory_order_relaxed);
         s.last_success_unix.store(
             std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
@@ -228,8 +239,23 @@ class JwksCacheImpl final : public JwksCache {
                    http::LogLevel::kWarn);
   }
 
+  // True when `before` holds a key (kid + thumbprint) that `after` does not.
+  static bool drops_a_key(const core::Jwks& before, const core::Jwks& after) {
+    for (const auto& old : before.keys()) {
+      bool kept = false;
+      for (const auto& k : after.keys())
+        if (k.kid() == old.kid() && k.thumbprint() == old.thumbprint()) {
+          kept = true;
+          break;
+        }
+      if (!kept) return true;
+    }
+    return false;
+  }
+
   std::shared_ptr<JwksFetcher> fetcher_;
   const core::Clock& clock_;
+  std::atomic<std::uint64_t> key_removals_{0};
   std::vector<std::unique_ptr<IssuerState>> issuers_;
 
   std::mutex poll_mutex_;  // one poll() at a time

@@ -50,6 +50,7 @@ struct JwksStats {
   std::uint64_t refresh_rate_limited = 0;  // on-demand refreshes refused by the rate limit
   std::int64_t last_success_unix = 0;      // 0 = never
   std::size_t keys = 0;                    // keys in the current snapshot
+  bool have_keys = false;                  // static keys, or at least one successful fetch
 };
 
 class JwksCache {
@@ -78,6 +79,11 @@ class JwksCache {
   virtual void stop() = 0;
 
   virtual JwksStats stats(std::size_t issuer) const = 0;
+
+  // Counts refreshes (any issuer) whose new key set dropped a key the previous
+  // one held (same kid and thumbprint). Token caches clear themselves when it
+  // moves, so no token signed by a withdrawn key stays accepted. Any thread.
+  virtual std::uint64_t key_removals() const { return 0; }
 };
 
 }  // namespace tollgate::gateway

@@ -90,22 +90,35 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     return refuse(std::move(d), r, to_string(token.error()));
   }
 
-  // 4. Signature and claims for this product (audience, issuer, lifetime, typ).
-  auto jwt = ctx.verifier.verify(*token, product);
-  if (!jwt) return refuse(std::move(d), Refusal::kInvalidToken, core::to_string(jwt.error()));
-  d.record.jti = jwt->jti;
-  auto identity = identity_of(*jwt);
-  if (!identity) return refuse(std::move(d), Refusal::kInvalidToken, kReasonClaimUnsafe);
-  d.record.client_id = identity->client_id;
+  // 4. Signature and claims for this product (audience, issuer, lifetime, typ),
+  //    unless this thread verified the same token for the same product and it
+  //    is still inside its validity window (token_cache.h).
+  const core::TimePoint now = ctx.verifier.now();
+  const TokenCache::Entry* entry = ctx.cache ? ctx.cache->find(*token, &product, now) : nullptr;
+  std::optional<TokenCache::Entry> fresh;
+  if (entry == nullptr) {
+    auto verified = ctx.verifier.verify(*token, product);
+    if (!verified)
+      return refuse(std::move(d), Refusal::kInvalidToken, core::to_string(verified.error()));
+    d.record.jti = verified->jwt.jti;
+    auto identity = identity_of(verified->jwt);
+    if (!identity) return refuse(std::move(d), Refusal::kInvalidToken, kReasonClaimUnsafe);
+    fresh.emplace(TokenCache::Entry{std::move(*verified), std::move(*identity)});
+    if (ctx.cache) entry = ctx.cache->insert(*token, &product, std::move(*fresh), now);
+    if (entry == nullptr) entry = &*fresh;  // not cached (disabled, or expiring this instant)
+  }
+  const core::VerifiedJwt& jwt = entry->token.jwt;
+  d.record.jti = jwt.jti;
+  d.record.client_id = entry->identity.client_id;
 
   // 5. The route's scope rule on the token's granted scopes.
-  if (!scope_allows(rule, jwt->scope))
+  if (!scope_allows(rule, jwt.scope))
     return refuse(std::move(d), Refusal::kInsufficientScope, kReasonScopeInsufficient, {},
                   required_scope(rule));
 
   // 6. Forward: the token stays here; the upstream gets the verified identity.
-  d.action =
-      Forward{product.upstream, make_upstream_request(std::move(request), *identity, d.correlator)};
+  d.action = Forward{product.upstream,
+                     make_upstream_request(std::move(request), entry->identity, d.correlator)};
   return d;
 }
 

@@ -11,7 +11,8 @@
 // access-log record filled so far. Refusals are rendered by responses.cc; the
 // precise reason goes only to record.reason.
 //
-// Thread-safe: decide() only reads the immutable context.
+// Thread-safety: decide() only reads the immutable parts of the context; the
+// token cache belongs to the calling thread.
 #pragma once
 
 #include <string>
@@ -20,6 +21,7 @@
 #include "gateway/access_log.h"
 #include "gateway/proxy.h"
 #include "gateway/route_matcher.h"
+#include "gateway/token_cache.h"
 #include "gateway/verifier.h"
 #include "http/server.h"
 
@@ -28,6 +30,7 @@ namespace tollgate::gateway {
 struct PipelineContext {
   const RouteMatcher& routes;
   const Verifier& verifier;
+  TokenCache* cache = nullptr;  // this thread's verified-token cache; null = verify every time
 };
 
 struct Forward {

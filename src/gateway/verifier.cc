@@ -1,5 +1,8 @@
 #include "gateway/verifier.h"
 
+#include <algorithm>
+#include <limits>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/base64url.h"
@@ -30,15 +33,20 @@ class VerifierImpl final : public Verifier {
  public:
   VerifierImpl(const std::vector<IssuerConfig>& issuers,
                std::shared_ptr<const catalog::Catalog> catalog, std::shared_ptr<JwksCache> keys,
-               const core::Clock& clock)
+               const core::Clock& clock, const std::map<std::string, ProductPolicy>& products)
       : issuers_(issuers), catalog_(std::move(catalog)), keys_(std::move(keys)), clock_(clock) {
     policies_.resize(issuers_.size());
     for (std::size_t i = 0; i < issuers_.size(); ++i)
-      for (const auto& [name, product] : catalog_->products())
-        policies_[i].emplace(&product, make_policy(issuers_[i], product));
+      for (const auto& [name, product] : catalog_->products()) {
+        const auto pp = products.find(name);
+        policies_[i].emplace(&product, make_policy(issuers_[i], product,
+                                                   pp == products.end() ? nullptr : &pp->second));
+      }
   }
 
-  std::expected<core::VerifiedJwt, core::JoseStatus> verify(
+  core::TimePoint now() const override { return clock_.now(); }
+
+  std::expected<VerifiedToken, core::JoseStatus> verify(
       std::string_view token, const catalog::Product& product) const override {
     if (issuers_.empty()) return std::unexpected(core::JoseStatus::kIssMismatch);
     std::size_t index = 0;
@@ -65,16 +73,24 @@ class VerifierImpl final : public Verifier {
     return std::nullopt;
   }
 
-  std::expected<core::VerifiedJwt, core::JoseStatus> run(std::size_t index, std::string_view token,
-                                                         const catalog::Product& product) const {
+  std::expected<VerifiedToken, core::JoseStatus> run(std::size_t index, std::string_view token,
+                                                     const catalog::Product& product) const {
     const auto keys = keys_->keys(index);
     const auto it = policies_[index].find(&product);
-    auto result =
-        it != policies_[index].end()
-            ? core::verify_jwt(token, *keys, it->second, clock_.now())
-            : core::verify_jwt(token, *keys, make_policy(issuers_[index], product), clock_.now());
-    if (!result && result.error() == core::JoseStatus::kKidUnknown) keys_->request_refresh(index);
-    return result;
+    // A product outside this verifier's catalog gets the issuer's plain policy.
+    const core::VerifyPolicy fallback =
+        it == policies_[index].end() ? make_policy(issuers_[index], product) : core::VerifyPolicy{};
+    const core::VerifyPolicy& policy = it == policies_[index].end() ? fallback : it->second;
+    auto result = core::verify_jwt(token, *keys, policy, clock_.now());
+    if (!result) {
+      if (result.error() == core::JoseStatus::kKidUnknown) keys_->request_refresh(index);
+      return std::unexpected(result.error());
+    }
+    VerifiedToken out;
+    std::tie(out.valid_from, out.valid_until) = validity_window(*result, policy);
+    out.jwt = std::move(*result);
+    out.issuer = index;
+    return out;
   }
 
   std::vector<IssuerConfig> issuers_;
@@ -87,23 +103,69 @@ class VerifierImpl final : public Verifier {
 
 }  // namespace
 
-core::VerifyPolicy make_policy(const IssuerConfig& issuer, const catalog::Product& product) {
+core::VerifyPolicy make_policy(const IssuerConfig& issuer, const catalog::Product& product,
+                               const ProductPolicy* pp) {
   core::VerifyPolicy p;
   p.allowed_algs = issuer.algorithms;
+  if (pp && pp->algorithms) {
+    core::AlgSet both;
+    for (core::Alg a : core::kAllAlgs)
+      if (issuer.algorithms.contains(a) && pp->algorithms->contains(a)) both.add(a);
+    p.allowed_algs = both;  // may be empty: this issuer cannot serve this product
+  }
   p.issuer = issuer.issuer;
   p.audiences.push_back(product.audience);
   for (const auto& a : issuer.audiences)
     if (a != product.audience) p.audiences.push_back(a);
-  p.clock_skew = issuer.clock_skew;
+  p.clock_skew = pp && pp->clock_skew ? *pp->clock_skew : issuer.clock_skew;
   p.required_typ = issuer.required_typ;
+  if (pp && pp->max_token_age) p.max_age = *pp->max_token_age;
   return p;
+}
+
+namespace {
+
+using Int = std::int64_t;
+// TimePoint counts microseconds in an int64: keep seconds well inside its range.
+constexpr Int kMaxSeconds = std::numeric_limits<Int>::max() / 1'000'000 - 1;
+
+Int clamp_add(Int a, Int b) {
+  Int r = 0;
+  if (__builtin_add_overflow(a, b, &r)) r = b > 0 ? kMaxSeconds : -kMaxSeconds;
+  return std::clamp(r, -kMaxSeconds, kMaxSeconds);
+}
+
+core::TimePoint at_second(Int s) {
+  return core::TimePoint(std::chrono::microseconds(std::clamp(s, -kMaxSeconds, kMaxSeconds) *
+                                                   1'000'000));
+}
+
+}  // namespace
+
+std::pair<core::TimePoint, core::TimePoint> validity_window(const core::VerifiedJwt& jwt,
+                                                            const core::VerifyPolicy& policy) {
+  // Mirrors core::check_claims, which compares whole seconds (now_s = floor(now)):
+  //   expired      now_s >= exp + skew                   -> valid while now <  exp + skew
+  //   too old      now_s - iat > max_age + skew          -> valid while now <  iat + max_age + skew + 1
+  //   not yet      now_s < nbf - skew                    -> valid from     now >= nbf - skew
+  //   iat future   iat > now_s + skew                    -> valid from     now >= iat - skew
+  const Int skew = std::max<Int>(0, policy.clock_skew.count());
+  Int until = clamp_add(jwt.exp, skew);
+  if (policy.max_age && jwt.iat)
+    until = std::min(until, clamp_add(clamp_add(clamp_add(*jwt.iat, policy.max_age->count()), skew), 1));
+  Int from = -kMaxSeconds;
+  if (jwt.nbf) from = std::max(from, clamp_add(*jwt.nbf, -skew));
+  if (jwt.iat) from = std::max(from, clamp_add(*jwt.iat, -skew));
+  return {at_second(from), at_second(until)};
 }
 
 std::shared_ptr<const Verifier> Verifier::create(const std::vector<IssuerConfig>& issuers,
                                                  std::shared_ptr<const catalog::Catalog> catalog,
                                                  std::shared_ptr<JwksCache> keys,
-                                                 const core::Clock& clock) {
-  return std::make_shared<VerifierImpl>(issuers, std::move(catalog), std::move(keys), clock);
+                                                 const core::Clock& clock,
+                                                 const std::map<std::string, ProductPolicy>& products) {
+  return std::make_shared<VerifierImpl>(issuers, std::move(catalog), std::move(keys), clock,
+                                        products);
 }
 
 }  // namespace tollgate::gateway

@@ -46,7 +46,7 @@ class MultiIssuerTest : public ::testing::Test {
 
   std::string reason(const std::string& token) {
     auto r = v_->verify(token, sim_swap_);
-    return r ? "ok:" + r->iss : std::string(core::to_string(r.error()));
+    return r ? "ok:" + r->jwt.iss : std::string(core::to_string(r.error()));
   }
 };
 
@@ -102,6 +102,39 @@ TEST(Verifier, NoIssuersRefusesEverything) {
   auto r = v->verify(mint(good_claims()), *test_catalog()->product("sim-swap"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), core::JoseStatus::kIssMismatch);
+}
+
+// A product's gateway policy narrows the issuer's: its algorithms, its skew and its maximum
+// token age apply to that product only.
+TEST(Verifier, ProductPolicyNarrowsIssuer) {
+  core::ManualClock clock{kNow};
+  ProductPolicy pp;
+  pp.algorithms = core::AlgSet{core::Alg::kES256};
+  pp.max_token_age = std::chrono::seconds(60);
+  pp.clock_skew = std::chrono::seconds(0);
+  auto v = Verifier::create({test_issuer()}, test_catalog(),
+                            std::make_shared<FakeJwksCache>(public_jwks()), clock,
+                            {{"sim-swap", pp}});
+  const auto& sim_swap = *test_catalog()->product("sim-swap");
+  auto reason = [&](const std::string& token) {
+    auto r = v->verify(token, sim_swap);
+    return r ? std::string("ok") : std::string(core::to_string(r.error()));
+  };
+  EXPECT_EQ(reason(mint(good_claims())), "ok");
+  EXPECT_EQ(reason(mint(good_claims(), keys().rsa, core::Alg::kRS256)), "alg_not_allowed");
+  auto old = good_claims();
+  old["iat"] = kNow - 61;  // older than 60 s with no skew
+  EXPECT_EQ(reason(mint(old)), "token_too_old");
+  // The other product keeps the issuer's defaults: RS256 and any age.
+  auto qod = good_claims(kQodAudience, "quality-on-demand:sessions:read");
+  qod["iat"] = kNow - 3600;
+  auto r = v->verify(mint(qod, keys().rsa, core::Alg::kRS256),
+                     *test_catalog()->product("quality-on-demand"));
+  EXPECT_TRUE(r.has_value());
+  // The window the token cache will honour ends with the maximum age.
+  auto ok = v->verify(mint(good_claims()), sim_swap);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->valid_until, core::TimePoint(std::chrono::seconds(kNow - 10 + 60 + 1)));
 }
 
 }  // namespace
