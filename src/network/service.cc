@@ -1,19 +1,31 @@
 #include "network/service.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <condition_variable>
+#include <iterator>
+#include <mutex>
+#include <thread>
 #include <span>
 #include <stdexcept>
 
 #include "catalog/yaml_util.h"  // ConfigError only (header-only)
 #include "core/crypto.h"
 #include "http/camara.h"
+#include "http/log.h"
 #include "network/api.h"
+#include "network/handset.h"
 #include "network/device_reachability_status.h"
 #include "network/device_roaming_status.h"
 #include "network/kyc_match.h"
 #include "network/location_retrieval.h"
 #include "network/location_verification.h"
+#include "network/notifier.h"
 #include "network/number_verification.h"
+#include "network/qod_sessions.h"
+#include "network/qos_profiles.h"
+#include "network/quality_on_demand.h"
 #include "network/sim_swap.h"
 
 namespace tollgate::network {
@@ -40,6 +52,13 @@ constexpr std::array kRoutes = {
     Route{verb::post, "/kyc-match/v0.4/match", &kyc_match::match},
     Route{verb::post, "/number-verification/v2/verify", &number_verification::verify},
     Route{verb::get, "/number-verification/v2/device-phone-number", &number_verification::device_phone_number},
+    Route{verb::post, "/quality-on-demand/v1/sessions", &quality_on_demand::create_session},
+    Route{verb::get, "/quality-on-demand/v1/sessions/{sessionId}", &quality_on_demand::get_session},
+    Route{verb::delete_, "/quality-on-demand/v1/sessions/{sessionId}", &quality_on_demand::delete_session},
+    Route{verb::post, "/quality-on-demand/v1/sessions/{sessionId}/extend", &quality_on_demand::extend_session},
+    Route{verb::post, "/quality-on-demand/v1/retrieve-sessions", &quality_on_demand::retrieve_sessions},
+    Route{verb::post, "/qos-profiles/v1/retrieve-qos-profiles", &qos_profiles::retrieve},
+    Route{verb::get, "/qos-profiles/v1/qos-profiles/{name}", &qos_profiles::get},
 };
 
 // Matches `path` against a route template; on a match, `param` holds the {param}
@@ -138,31 +157,128 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
                                                std::to_string(m.column + 1) + ": ";
     throw catalog::ConfigError(where + what);
   };
-  if (!section.IsMap()) fail(section, "network must be a mapping");
-  for (const auto& kv : section) {
-    const std::string key = kv.first.Scalar();
-    if (key != "listen" && key != "subscribers_file")
-      fail(kv.first, "unknown key '" + key + "' in network; allowed: listen, subscribers_file");
-    if (!kv.second.IsScalar() || kv.second.Scalar().empty())
-      fail(kv.second, "'" + key + "' must be a non-empty string");
-  }
+  const auto check_keys = [&](const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+                              const std::string& where) {
+    if (!map.IsMap()) fail(map, where + " must be a mapping");
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      fail(kv.first, "unknown key '" + key + "' in " + where + "; allowed: " + list);
+    }
+  };
+  const auto text = [&](const YAML::Node& n, const std::string& key) {
+    if (!n.IsScalar() || n.Scalar().empty()) fail(n, "'" + key + "' must be a non-empty string");
+    return n.Scalar();
+  };
+  const auto integer = [&](const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t max) {
+    const std::string v = n.IsScalar() ? n.Scalar() : std::string();
+    std::int64_t out = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (v.empty() || ec != std::errc() || p != v.data() + v.size() || out < min || out > max)
+      fail(n, "'" + key + "' must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    return out;
+  };
+  const auto boolean = [&](const YAML::Node& n, const std::string& key) {
+    const std::string v = n.IsScalar() ? n.Scalar() : std::string();
+    if (v != "true" && v != "false") fail(n, "'" + key + "' must be true or false");
+    return v == "true";
+  };
+
+  check_keys(section, {"listen", "subscribers_file", "population", "notifications"}, "network");
   if (const YAML::Node n = section["listen"]) {
-    config.listen = n.Scalar();
+    config.listen = text(n, "listen");
     try {
       (void)http::parse_endpoint(config.listen);
     } catch (const std::exception& e) {
       fail(n, "network.listen: " + std::string(e.what()));
     }
   }
-  if (const YAML::Node n = section["subscribers_file"]) config.subscribers_file = n.Scalar();
+  if (const YAML::Node n = section["subscribers_file"]) config.subscribers_file = text(n, "subscribers_file");
+  if (const YAML::Node p = section["population"]) {
+    check_keys(p, {"size", "seed"}, "network.population");
+    if (!p["size"]) fail(p, "network.population needs a size");
+    config.population_size = static_cast<std::size_t>(
+        integer(p["size"], "size", 0, static_cast<std::int64_t>(SubscriberStore::kMaxGenerated)));
+    if (const YAML::Node seed = p["seed"])
+      config.population_seed = static_cast<std::uint64_t>(integer(seed, "seed", 0, INT64_MAX));
+  }
+  if (const YAML::Node n = section["notifications"]) {
+    check_keys(n, {"allow_private_sinks", "ca_file", "max_attempts", "first_retry_ms"}, "network.notifications");
+    if (const YAML::Node v = n["allow_private_sinks"]) config.allow_private_sinks = boolean(v, "allow_private_sinks");
+    if (const YAML::Node v = n["ca_file"]) config.sink_ca_file = text(v, "ca_file");
+    if (const YAML::Node v = n["max_attempts"])
+      config.notify_max_attempts = static_cast<int>(integer(v, "max_attempts", 1, 10));
+    if (const YAML::Node v = n["first_retry_ms"])
+      config.notify_first_retry = std::chrono::milliseconds(integer(v, "first_retry_ms", 10, 60000));
+  }
   return config;
 }
 
 std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
                                                         const core::Clock& clock) {
-  if (config.subscribers_file)
-    return SubscriberStore::from_yaml_file(*config.subscribers_file, clock);
-  return SubscriberStore::demo(clock);
+  if (config.population_size == 0) {
+    if (config.subscribers_file) return SubscriberStore::from_yaml_file(*config.subscribers_file, clock);
+    return SubscriberStore::demo(clock);
+  }
+  const core::TimePoint now = clock.now();
+  std::vector<Subscriber> all = config.subscribers_file
+                                    ? SubscriberStore::parse_yaml_file(*config.subscribers_file, now)
+                                    : SubscriberStore::demo_subscribers(now);
+  auto generated = SubscriberStore::generate_population(config.population_size, config.population_seed, now);
+  all.reserve(all.size() + generated.size());
+  std::move(generated.begin(), generated.end(), std::back_inserter(all));
+  return std::make_shared<const SubscriberStore>(std::move(all));
+}
+
+// Calls SessionStore::sweep every kSweepInterval on its own thread until destroyed.
+class NetworkService::Sweeper {
+ public:
+  explicit Sweeper(std::shared_ptr<qod::SessionStore> sessions)
+      : sessions_(std::move(sessions)), thread_([this] { run(); }) {}
+  ~Sweeper() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, kSweepInterval, [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        sessions_->sweep();
+      } catch (const std::exception& e) {  // bad_alloc at worst; keep sweeping
+        http::log_error(std::string("qod sweep failed: ") + e.what());
+      }
+      lock.lock();
+    }
+  }
+
+  std::shared_ptr<qod::SessionStore> sessions_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& config, const core::Clock& clock) {
+  NotifierConfig n;
+  n.allow_private_sinks = config.allow_private_sinks;
+  n.ca_file = config.sink_ca_file;
+  n.max_attempts = config.notify_max_attempts;
+  n.first_retry = config.notify_first_retry;
+  auto notifier = std::make_shared<HttpNotifier>(clock, n);
+  auto sessions = std::make_shared<qod::SessionStore>(clock, notifier);
+  auto service = std::make_unique<NetworkService>(load_subscribers(config, clock), clock, sessions);
+  service->notifier_ = std::move(notifier);
+  service->sweeper_ = std::make_unique<Sweeper>(std::move(sessions));
+  return service;
 }
 
 NetworkService::NetworkService(std::shared_ptr<const SubscriberStore> subscribers,
@@ -172,8 +288,12 @@ NetworkService::NetworkService(std::shared_ptr<const SubscriberStore> subscriber
   if (!subscribers_) throw std::invalid_argument("NetworkService needs a subscriber store");
 }
 
+NetworkService::~NetworkService() = default;
+
 http::Response NetworkService::handle(const http::Request& req,
                                       const http::ConnectionInfo& /*info*/) const {
+  // The simulated handsets (not a CAMARA API): SMS inbox and operator tokens.
+  if (auto handset = handle_handset(req, *subscribers_, HandsetInbox::shared(), clock_)) return std::move(*handset);
   // 1. x-correlator (CAMARA design guide §8.1): validated first so that every
   // later response, errors included, carries it.
   std::string correlator;
@@ -229,7 +349,8 @@ http::Response NetworkService::handle(const http::Request& req,
     } else {
       res = http::Response(static_cast<http::bhttp::status>(result->status), req.version());
       res.keep_alive(req.keep_alive());
-      res.prepare_payload();
+      // A 204 has no body and no Content-Length (RFC 9110 §8.6); others say 0.
+      if (result->status != 204) res.prepare_payload();
     }
     // Answers are about a subscriber: no cache may keep them (errors get it from camara_error).
     res.set(http::bhttp::field::cache_control, "no-store");
