@@ -12,6 +12,7 @@
 #include "app/store_open.h"
 #include "authz/admin.h"
 #include "authz/config.h"
+#include "authz/governance.h"
 #include "authz/keys.h"
 #include "authz/service.h"
 #include "core/clock.h"
@@ -134,6 +135,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   std::unique_ptr<ServerGroup> network_server, authz_server;
   std::unique_ptr<network::NetworkService> network_service;
   std::unique_ptr<authz::AuthzService> authz_service;
+  std::shared_ptr<authz::Governance> governance;  // declared after the server: destroyed before it
   std::unique_ptr<gateway::Gateway> gw;
   std::optional<DemoClient> demo;
 
@@ -151,13 +153,11 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     auto clients = open_client_store(cfg.data_dir);
     auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock);
     if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);
-    authz_service = authz::AuthzService::create(acfg, catalog, clients, std::move(keys), clock);
-    authz_server = std::make_unique<ServerGroup>(
-        "authz", acfg.listen,
-        http::make_sync_handler([s = authz_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
-          return s->handle(r, i);
-        }),
-        0);
+    governance = authz::Governance::open(
+        {.config = acfg, .data_dir = cfg.data_dir, .catalog = catalog, .clients = clients, .keys = keys, .clock = &clock});
+    authz_service = authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance);
+    // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
+    authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0);
     authz_server->start();
   }
   if (options.gateway) {

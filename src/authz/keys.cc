@@ -233,5 +233,6 @@ core::Jwk KeyManager::current() const { return state_->signing; }
 std::string KeyManager::jwks_json() const { return state_->jwks_json; }
 std::shared_ptr<const core::Jwks> KeyManager::jwks() const { return state_->public_jwks; }
 const fs::path& KeyManager::keys_dir() const { return state_->keys_dir; }
+std::vector<KeyEvent> KeyManager::refresh() { return {}; }
 
 }  // namespace tollgate::authz

@@ -18,15 +18,25 @@
 //   key and the JWKS by value, never by reference into the state.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/jwa.h"
 #include "core/jwk.h"
 
 namespace tollgate::authz {
+
+// Something that happened to the keys, for the audit trail.
+struct KeyEvent {
+  std::string event;  // "key_generated", "key_activated", "key_retired"
+  std::string kid;
+  core::Alg alg;
+  std::int64_t at = 0;  // when it signs (key_generated) or happened
+};
 
 class KeyManager {
  public:
@@ -41,6 +51,8 @@ class KeyManager {
   // The same public keys as a verifier would import them.
   std::shared_ptr<const core::Jwks> jwks() const;
   const std::filesystem::path& keys_dir() const;
+  // Re-scan the keys folder and apply the rotation schedule; returns what changed.
+  std::vector<KeyEvent> refresh();
 
  private:
   struct State;

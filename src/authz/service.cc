@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "authz/client_auth.h"
+#include "authz/governance.h"
 #include "authz/token_service.h"
 #include "http/form.h"
 #include "http/log.h"
@@ -25,8 +26,6 @@ constexpr std::string_view kBasicChallenge = "Basic realm=\"tollgate\"";
 // Keys change rarely and rotation publishes the next key ahead of use: five
 // minutes of caching is safe and spares us every verifier's polling.
 constexpr std::string_view kPublicCache = "public, max-age=300";
-// Audit lines carry the client_id as presented; bound what an attacker can make us log.
-constexpr std::size_t kMaxLoggedClientId = 128;
 
 // Every way a token request can fail, mapped to OAuth in `to_oauth` only.
 enum class Refusal {
@@ -86,29 +85,6 @@ OAuthAnswer to_oauth(Refusal r, std::string detail = {}) {
   return {500, "server_error", ""};
 }
 
-OAuthAnswer client_auth_answer(ClientAuthError e) {
-  switch (e) {
-    case ClientAuthError::kMultipleMethods:
-      return {400, "invalid_request", "use one client authentication method, not several"};
-    case ClientAuthError::kRepeatedAuthorization:
-      return {400, "invalid_request", "the Authorization header is repeated"};
-    case ClientAuthError::kClientIdMismatch:
-      return {400, "invalid_request", "client_id does not match the Basic credentials"};
-    case ClientAuthError::kSecretWithoutClientId:
-      return {400, "invalid_request", "client_secret needs client_id"};
-    case ClientAuthError::kStoreUnavailable:
-      return to_oauth(Refusal::kStoreUnavailable);
-    case ClientAuthError::kNoCredentials:
-    case ClientAuthError::kMalformedBasic:
-    case ClientAuthError::kUnknownClient:
-    case ClientAuthError::kWrongSecret:
-    case ClientAuthError::kClientDisabled:
-    case ClientAuthError::kMethodNotRegistered:
-      break;  // one answer whatever the reason: the caller learns nothing about the registry
-  }
-  return to_oauth(Refusal::kClientAuth);
-}
-
 std::string_view path_of(std::string_view target) {
   return target.substr(0, std::min(target.find('?'), target.size()));
 }
@@ -122,8 +98,6 @@ std::string media_type(std::string_view value) {
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-std::string bounded(std::string_view s) { return std::string(s.substr(0, kMaxLoggedClientId)); }
 
 http::Response json_response(const http::Request& req, unsigned status, std::string body) {
   http::Response res{static_cast<bhttp::status>(status), req.version()};
@@ -160,10 +134,11 @@ class AuthzServiceImpl final : public AuthzService {
  public:
   AuthzServiceImpl(AuthzConfig config, std::shared_ptr<const catalog::Catalog> catalog,
                    std::shared_ptr<store::ClientStore> clients, KeyManager keys,
-                   const core::Clock& clock)
+                   const core::Clock& clock, std::shared_ptr<Governance> governance)
       : config_(std::move(config)),
         catalog_(std::move(catalog)),
-        authenticator_(std::move(clients)),
+        clients_(std::move(clients)),
+        governance_(std::move(governance)),
         tokens_(config_.issuer, std::move(keys), clock),
         metadata_(build_metadata()) {}
 
@@ -187,6 +162,7 @@ class AuthzServiceImpl final : public AuthzService {
       res.set(Field::cache_control, kPublicCache);
       return res;
     }
+    if (auto r = governance_->route(req, info)) return std::move(*r);  // revoke, introspect, revocations
     http::Response res = json_response(req, 404, R"({"error":"not_found"})");
     res.set(Field::cache_control, "no-store");
     return res;
@@ -209,6 +185,7 @@ class AuthzServiceImpl final : public AuthzService {
         {"response_types_supported", boost::json::array{}},
         {"scopes_supported", std::move(scopes_supported)},
     };
+    governance_->add_metadata(doc);
     return boost::json::serialize(doc);
   }
 
@@ -221,6 +198,7 @@ class AuthzServiceImpl final : public AuthzService {
   }
 
   http::Response token(const http::Request& req, const http::ConnectionInfo& info) const {
+    if (auto refused = governance_->admit(req, info)) return std::move(*refused);
     if (media_type(req[Field::content_type]) != "application/x-www-form-urlencoded")
       return refuse(req, Refusal::kContentType);
     auto form = http::parse_form(req.body());
@@ -241,27 +219,9 @@ class AuthzServiceImpl final : public AuthzService {
     if (grant->second != store::kGrantClientCredentials)
       return refuse(req, Refusal::kGrantTypeUnsupported);
 
-    auto client = authenticator_.authenticate(req, *form);
-    if (!client) {
-      const ClientAuthFailure& f = client.error();
-      http::log_json("audit",
-                     {{"event", "client_auth"},
-                      {"outcome", "failure"},
-                      {"reason", to_string(f.error)},
-                      {"client_id", bounded(f.client_id)},
-                      {"method", to_string(f.method)},
-                      {"remote", remote(info)}},
-                     http::LogLevel::kWarn);
-      if (f.error == ClientAuthError::kStoreUnavailable)
-        http::log_error("client registry unavailable: " + f.detail);
-      return oauth_error(req, client_auth_answer(f.error));
-    }
+    auto client = governance_->authenticate(req, *form, info, Endpoint::kToken);
+    if (!client) return std::move(client.error());  // audited; lockout and rate limits applied
     const store::ClientRecord& rec = client->record;
-    http::log_json("audit", {{"event", "client_auth"},
-                             {"outcome", "success"},
-                             {"client_id", rec.client_id},
-                             {"method", to_string(client->method)},
-                             {"remote", remote(info)}});
     if (!rec.allows_grant(store::kGrantClientCredentials))
       return refuse(req, Refusal::kGrantNotAllowed);
 
@@ -273,14 +233,9 @@ class AuthzServiceImpl final : public AuthzService {
     if (!requested || requested->empty()) return refuse(req, Refusal::kScopeMalformed);
     auto decision = decide_scopes(*catalog_, rec, *requested);
     if (!decision) {
-      boost::json::array refused;
-      for (const auto& s : decision.error().unknown) refused.emplace_back(s);
-      for (const auto& s : decision.error().not_allowed) refused.emplace_back(s);
-      http::log_json("audit", {{"event", "scope_denied"},
-                               {"client_id", rec.client_id},
-                               {"partner", rec.partner},
-                               {"requested", requested->to_string()},
-                               {"refused", std::move(refused)}});
+      std::vector<std::string> refused = decision.error().unknown;
+      refused.insert(refused.end(), decision.error().not_allowed.begin(), decision.error().not_allowed.end());
+      governance_->scope_denied(rec, *requested, refused, store::kGrantClientCredentials);
       return refuse(req, Refusal::kScopeRefused, decision.error().description());
     }
 
@@ -290,17 +245,14 @@ class AuthzServiceImpl final : public AuthzService {
                       std::string(core::to_string(issued.error())));
       return refuse(req, Refusal::kSigningFailed);
     }
-    boost::json::array aud;
-    for (const auto& a : decision->audiences) aud.emplace_back(a);
-    http::log_json("audit", {{"event", "token_issued"},
-                             {"jti", issued->jti},
-                             {"client_id", rec.client_id},
-                             {"partner", rec.partner},
-                             {"grant", store::kGrantClientCredentials},
-                             {"scope", decision->granted.to_string()},
-                             {"aud", std::move(aud)},
-                             {"lifetime", issued->expires_in},
-                             {"kid", tokens_.keys().current().kid()}});
+    governance_->token_issued({.jti = issued->jti,
+                               .client_id = rec.client_id,
+                               .partner = rec.partner,
+                               .grant = std::string(store::kGrantClientCredentials),
+                               .granted = decision->granted,
+                               .audiences = decision->audiences,
+                               .lifetime = issued->expires_in,
+                               .kid = issued->kid});
 
     boost::json::object body{{"access_token", issued->access_token},
                              {"token_type", "Bearer"},
@@ -313,7 +265,8 @@ class AuthzServiceImpl final : public AuthzService {
 
   const AuthzConfig config_;
   const std::shared_ptr<const catalog::Catalog> catalog_;
-  const ClientAuthenticator authenticator_;
+  const std::shared_ptr<store::ClientStore> clients_;
+  const std::shared_ptr<Governance> governance_;  // client auth, throttling, audit, revocation
   const TokenService tokens_;
   const std::string metadata_;  // the discovery document, built once
 };
@@ -323,11 +276,14 @@ class AuthzServiceImpl final : public AuthzService {
 std::unique_ptr<AuthzService> AuthzService::create(AuthzConfig config,
                                                    std::shared_ptr<const catalog::Catalog> catalog,
                                                    std::shared_ptr<store::ClientStore> clients,
-                                                   KeyManager keys, const core::Clock& clock) {
+                                                   KeyManager keys, const core::Clock& clock,
+                                                   std::shared_ptr<Governance> governance) {
   if (!catalog) throw std::invalid_argument("AuthzService::create: no catalog");
   if (!clients) throw std::invalid_argument("AuthzService::create: no client store");
+  if (!governance) throw std::invalid_argument("AuthzService::create: no governance");
   return std::make_unique<AuthzServiceImpl>(std::move(config), std::move(catalog),
-                                            std::move(clients), std::move(keys), clock);
+                                            std::move(clients), std::move(keys), clock,
+                                            std::move(governance));
 }
 
 }  // namespace tollgate::authz

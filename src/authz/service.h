@@ -4,6 +4,7 @@
 //
 // Routes (the query string is ignored for routing):
 //   POST /oauth2/token                          client_credentials (RFC 6749 §4.4), RFC 9068 JWT
+//   POST /oauth2/revoke, POST /oauth2/introspect, GET /oauth2/revocations   see governance.h
 //   GET  /jwks.json                             public signing keys
 //   GET  /.well-known/oauth-authorization-server    RFC 8414 metadata
 //   GET  /.well-known/openid-configuration          the same document (see below)
@@ -17,17 +18,16 @@
 // when the client used Basic). A registry that cannot be read is 503
 // temporarily_unavailable, a signing failure 500 server_error; a client's
 // mistake never gets a 5xx. Every answer carries Cache-Control: no-store and
-// Pragma: no-cache. The precise reason of each refusal is in the audit log
-// (channel "audit": one line per client-authentication failure or success,
-// scope refusal and token issued — jti, never the token or secret).
+// Pragma: no-cache. Client authentication, throttling (429) and the audit trail
+// (durable, hash-chained: every client-authentication failure or success, scope
+// refusal and token issued — jti, never the token or secret) are governance.h's.
 //
 // Discovery: both well-known documents hold issuer, token_endpoint, jwks_uri,
 // grant_types_supported, token_endpoint_auth_methods_supported, scopes_supported
 // (the catalog's scopes) and response_types_supported: [] — RFC 8414 requires the
 // member and no response type is supported until /oauth2/authorize exists; an
 // empty list says so truthfully ("none" would claim an authorization endpoint).
-// token_endpoint_auth_signing_alg_values_supported is omitted: RFC 8414 ties it
-// to private_key_jwt / client_secret_jwt, which come later. OIDC-only members
+// Governance adds the private_key_jwt, revocation and introspection members. OIDC-only members
 // (subject_types_supported, id_token_signing_alg_values_supported) are omitted
 // too: we issue no ID tokens; the OpenID path exists for client libraries that
 // only know that discovery URL.
@@ -47,15 +47,18 @@
 
 namespace tollgate::authz {
 
+class Governance;
+
 class AuthzService {
  public:
   virtual ~AuthzService() = default;
 
-  // Start-up only: throws std::invalid_argument when catalog or clients is null.
+  // Start-up only: throws std::invalid_argument when catalog, clients or governance is null.
   static std::unique_ptr<AuthzService> create(AuthzConfig config,
                                               std::shared_ptr<const catalog::Catalog> catalog,
                                               std::shared_ptr<store::ClientStore> clients,
-                                              KeyManager keys, const core::Clock& clock);
+                                              KeyManager keys, const core::Clock& clock,
+                                              std::shared_ptr<Governance> governance);
 
   virtual http::Response handle(const http::Request& request, const http::ConnectionInfo& info) = 0;
 };

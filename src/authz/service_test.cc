@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "authz/admin.h"
+#include "authz/governance.h"
 #include "authz/test_support.h"
 #include "core/crypto.h"
 #include "core/jwt.h"
@@ -44,10 +45,12 @@ class AuthzServiceTest : public ::testing::Test {
     ASSERT_TRUE(clients) << clients.error().message;
     clients_ = *clients;
     catalog_ = testing::test_catalog();
+    db_ = *db;
     keys_.emplace(KeyManager::open(tmp_.path(), core::Alg::kES256, clock_));
     AuthzConfig config;
     config.issuer = std::string(kIssuer);
-    service_ = AuthzService::create(config, catalog_, clients_, *keys_, clock_);
+    governance_ = make_governance(config, clients_);
+    service_ = AuthzService::create(config, catalog_, clients_, *keys_, clock_, governance_);
 
     auto created =
         create_client(*clients_, *catalog_,
@@ -58,6 +61,18 @@ class AuthzServiceTest : public ::testing::Test {
     ASSERT_TRUE(created) << created.error();
     id_ = created->record.client_id;
     secret_ = created->secret;
+  }
+
+  std::shared_ptr<Governance> make_governance(const AuthzConfig& config,
+                                              std::shared_ptr<store::ClientStore> clients) {
+    return Governance::open({.config = config,
+                             .data_dir = tmp_.path(),
+                             .catalog = catalog_,
+                             .clients = std::move(clients),
+                             .db = db_,
+                             .keys = *keys_,
+                             .clock = &clock_,
+                             .admin = AdminCredential::from_token("admin-token-for-unit-tests-0123456789")});
   }
 
   http::Response call(const http::Request& req) {
@@ -113,7 +128,9 @@ class AuthzServiceTest : public ::testing::Test {
   core::ManualClock clock_{1'800'000'000};
   std::shared_ptr<store::SqliteClientStore> clients_;
   std::shared_ptr<const catalog::Catalog> catalog_;
+  std::shared_ptr<store::Database> db_;
   std::optional<KeyManager> keys_;
+  std::shared_ptr<Governance> governance_;
   std::unique_ptr<AuthzService> service_;
   std::string id_, secret_;
 };
@@ -440,8 +457,9 @@ TEST_F(AuthzServiceTest, GetOnTokenEndpointIs405) {
 
 // A registry that cannot be read is 503 temporarily_unavailable, not a crash or a 401.
 TEST_F(AuthzServiceTest, StoreFailureIs503) {
-  auto broken = AuthzService::create(AuthzConfig{}, catalog_,
-                                     std::make_shared<FailingClientStore>(), *keys_, clock_);
+  auto failing = std::make_shared<FailingClientStore>();
+  auto broken = AuthzService::create(AuthzConfig{}, catalog_, failing, *keys_, clock_,
+                                     make_governance(AuthzConfig{}, failing));
   auto req = make_request(bhttp::verb::post, "/oauth2/token",
                           "grant_type=client_credentials&scope=sim-swap:check");
   req.set(bhttp::field::authorization, basic(id_, secret_));
@@ -466,7 +484,12 @@ TEST_F(AuthzServiceTest, DiscoveryDocuments) {
     EXPECT_EQ(d.at("jwks_uri").as_string(), "https://auth.tollgate.example/jwks.json");
     EXPECT_EQ(boost::json::serialize(d.at("grant_types_supported")), R"(["client_credentials"])");
     EXPECT_EQ(boost::json::serialize(d.at("token_endpoint_auth_methods_supported")),
-              R"(["client_secret_basic","client_secret_post"])");
+              R"(["client_secret_basic","client_secret_post","private_key_jwt"])");
+    EXPECT_EQ(boost::json::serialize(d.at("token_endpoint_auth_signing_alg_values_supported")),
+              R"(["ES256","PS256","RS256","EdDSA"])");
+    EXPECT_EQ(d.at("revocation_endpoint").as_string(), "https://auth.tollgate.example/oauth2/revoke");
+    EXPECT_EQ(d.at("introspection_endpoint").as_string(),
+              "https://auth.tollgate.example/oauth2/introspect");
     EXPECT_EQ(boost::json::serialize(d.at("response_types_supported")), "[]");
     EXPECT_EQ(
         boost::json::serialize(d.at("scopes_supported")),
@@ -506,6 +529,7 @@ TEST_F(AuthzServiceTest, AuditLinesNeverHoldSecretsOrTokens) {
   const auto ok = token_basic("sim-swap:check");
   const auto bad =
       token("grant_type=client_credentials&scope=sim-swap:check", basic(id_, "wrong-secret-value"));
+  governance_->audit().flush();  // the writer thread logs each record once committed
   const std::string log = ::testing::internal::GetCapturedStderr();
   ASSERT_EQ(ok.result_int(), 200u);
   ASSERT_EQ(bad.result_int(), 401u);

@@ -101,6 +101,7 @@ std::expected<IssuedToken, core::JoseStatus> TokenService::issue(
   auto token = core::sign_compact(key, keys_.alg(), boost::json::serialize(claims), "at+jwt");
   if (!token) return std::unexpected(token.error());
   t.access_token = std::move(*token);
+  t.kid = key.kid();
   return t;
 }
 

@@ -60,6 +60,7 @@ struct IssuedToken {
   std::string jti;
   std::int64_t expires_in = 0;  // seconds
   std::int64_t issued_at = 0;   // unix seconds
+  std::string kid;              // the key that signed it
 };
 
 class TokenService {

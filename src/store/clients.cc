@@ -26,11 +26,15 @@ constexpr Migration kMigrations[] = {
      " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))"
      ") STRICT;"
      "CREATE INDEX clients_by_partner ON clients(partner);"},
+    // private_key_jwt (RFC 7523): the client's public keys, inline or by URL.
+    {2,
+     "ALTER TABLE clients ADD COLUMN jwks TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE clients ADD COLUMN jwks_uri TEXT NOT NULL DEFAULT '';"},
 };
 
 constexpr std::string_view kColumns =
     "client_id, partner, secret_hash, scopes, grant_types, auth_methods, redirect_uris, "
-    "created_at, disabled";
+    "created_at, disabled, jwks, jwks_uri";
 
 std::string to_json_list(const std::vector<std::string>& items) {
   boost::json::array a;
@@ -70,6 +74,8 @@ StoreResult<ClientRecord> read_row(const Statement& st) {
   c.redirect_uris = std::move(*uris);
   c.created_at = st.column_int64(7);
   c.disabled = st.column_int64(8) != 0;
+  c.jwks = st.column_text(9);
+  c.jwks_uri = st.column_text(10);
   return c;
 }
 
@@ -103,13 +109,15 @@ StoreResult<void> SqliteClientStore::create(const ClientRecord& client) {
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "a client needs a client_id"});
   return db_->run([&](Connection& c) -> StoreResult<void> {
     auto st = c.prepare(
-        strf("INSERT INTO clients({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", kColumns));
+        strf("INSERT INTO clients({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             kColumns));
     if (!st) return forward(st);
     if (auto b =
             st->bind_all(client.client_id, client.partner, client.secret_hash,
                          client.scopes.to_string(), to_json_list(client.grant_types),
                          to_json_list(client.auth_methods), to_json_list(client.redirect_uris),
-                         client.created_at, static_cast<std::int64_t>(client.disabled ? 1 : 0));
+                         client.created_at, static_cast<std::int64_t>(client.disabled ? 1 : 0),
+                         client.jwks, client.jwks_uri);
         !b)
       return forward(b);
     auto r = st->run();

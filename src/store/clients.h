@@ -28,8 +28,13 @@ namespace tollgate::store {
 // Token endpoint authentication methods (RFC 7591 names).
 inline constexpr std::string_view kAuthClientSecretBasic = "client_secret_basic";
 inline constexpr std::string_view kAuthClientSecretPost = "client_secret_post";
-// Grant types (RFC 6749 names).
+inline constexpr std::string_view kAuthPrivateKeyJwt = "private_key_jwt";  // RFC 7523 §2.2
+// Grant types (RFC 6749, OpenID CIBA and RFC 7523 names).
 inline constexpr std::string_view kGrantClientCredentials = "client_credentials";
+inline constexpr std::string_view kGrantAuthorizationCode = "authorization_code";
+inline constexpr std::string_view kGrantRefreshToken = "refresh_token";
+inline constexpr std::string_view kGrantCiba = "urn:openid:params:grant-type:ciba";
+inline constexpr std::string_view kGrantJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 struct ClientRecord {
   std::string client_id;
@@ -39,6 +44,10 @@ struct ClientRecord {
   std::vector<std::string> grant_types;
   std::vector<std::string> auth_methods;
   std::vector<std::string> redirect_uris;
+  // private_key_jwt: the client's public keys, either registered inline as JWKS
+  // JSON text or fetched from jwks_uri (at most one of the two is set).
+  std::string jwks;
+  std::string jwks_uri;
   std::int64_t created_at = 0;  // unix seconds
   bool disabled = false;
 

@@ -184,5 +184,50 @@ TEST_F(ClientStoreTest, ConcurrentUseIsSerialized) {
   EXPECT_EQ(store_->list().value().size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
+
+// The private_key_jwt key material (inline JWKS or jwks_uri) round-trips.
+TEST_F(ClientStoreTest, JwksFieldsRoundTrip) {
+  ClientRecord c = sample("tg_jwks");
+  c.auth_methods = {"private_key_jwt"};
+  c.jwks = R"({"keys":[{"kty":"EC"}]})";
+  ASSERT_TRUE(store_->create(c));
+  ClientRecord u = sample("tg_uri");
+  u.jwks_uri = "http://keys.partner.example/jwks.json";
+  ASSERT_TRUE(store_->create(u));
+  reopen();
+  EXPECT_EQ(store_->find("tg_jwks").value()->jwks, c.jwks);
+  EXPECT_EQ(store_->find("tg_jwks").value()->jwks_uri, "");
+  EXPECT_EQ(store_->find("tg_uri").value()->jwks_uri, u.jwks_uri);
+}
+
+// A database created before the JWKS columns existed is migrated and its clients keep working.
+TEST_F(ClientStoreTest, MigratesVersionOneDatabase) {
+  store_.reset();
+  db_.reset();
+  std::error_code ec;
+  fs::remove(path_, ec);
+  {
+    auto db = Database::open(path_).value();
+    ASSERT_TRUE(db->run([](Connection& c) {
+      return c.exec(
+          "CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+          " applied_at INTEGER NOT NULL DEFAULT (unixepoch()));"
+          "INSERT INTO schema_version(component, version) VALUES('clients', 1);"
+          "CREATE TABLE clients (client_id TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL,"
+          " secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, grant_types TEXT NOT NULL,"
+          " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at INTEGER NOT NULL,"
+          " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))) STRICT;"
+          "INSERT INTO clients VALUES('tg_old', 'demo-partner', 'h', 'sim-swap:check',"
+          " '[\"client_credentials\"]', '[\"client_secret_basic\"]', '[]', 1, 0);");
+    }));
+  }
+  reopen();
+  auto found = store_->find("tg_old");
+  ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().message);
+  EXPECT_EQ((*found)->jwks, "");
+  EXPECT_EQ((*found)->jwks_uri, "");
+  EXPECT_EQ(db_->run([](Connection& c) { return schema_version(c, "clients"); }).value(), 2);
+}
+
 }  // namespace
 }  // namespace tollgate::store

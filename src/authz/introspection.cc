@@ -1,0 +1,41 @@
+#include "authz/introspection.h"
+
+namespace tollgate::authz {
+namespace {
+
+boost::json::object inactive() { return boost::json::object{{"active", false}}; }
+
+}  // namespace
+
+store::StoreResult<boost::json::object> introspect(Revocations& revocations, store::ClientStore& clients,
+                                                   std::string_view token, std::string_view caller, std::int64_t now) {
+  const bool admin = caller.empty();
+  if (std::count(token.begin(), token.end(), '.') != 2) {
+    RefreshTokenRevoker* refresh = revocations.refresh_revoker();
+    if (!refresh) return inactive();
+    auto info = refresh->introspect(token);
+    if (!info) return inactive();
+    const auto owner = info->if_contains("client_id");
+    if (!admin && (!owner || !owner->is_string() || owner->get_string() != caller)) return inactive();
+    (*info)["active"] = true;
+    return std::move(*info);
+  }
+  auto ours = revocations.inspect(token);
+  if (!ours || ours->exp <= now) return inactive();
+  if (!admin && ours->client_id != caller) return inactive();
+  auto revoked = revocations.token_revoked(ours->jti);
+  if (!revoked) return std::unexpected(std::move(revoked.error()));
+  if (*revoked) return inactive();
+  auto client_revoked = revocations.client_revoked(ours->client_id);
+  if (!client_revoked) return std::unexpected(std::move(client_revoked.error()));
+  if (*client_revoked) return inactive();
+  auto client = clients.find(ours->client_id);
+  if (!client) return std::unexpected(std::move(client.error()));
+  if (!client->has_value() || (*client)->disabled) return inactive();
+  boost::json::object out = std::move(ours->claims);
+  out["active"] = true;
+  out["token_type"] = "Bearer";
+  return out;
+}
+
+}  // namespace tollgate::authz
