@@ -33,6 +33,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@
 #include "core/clock.h"
 #include "http/server.h"
 #include "network/api.h"
+#include "network/qod_sessions.h"
 #include "network/subscribers.h"
 
 namespace tollgate::network {
@@ -53,17 +55,32 @@ inline constexpr std::string_view kAmrHeader = "x-tollgate-amr";
 //   network:
 //     listen: 127.0.0.1:9200              # host:port
 //     subscribers_file: subscribers.yaml  # optional; absent = the built-in demo set
+//     population: { size: 1000000, seed: 42 }   # optional: a generated population
+//                                         # (SubscriberStore::generate_population) added
+//                                         # to the seed set, for load tests
+//     notifications:                      # QoD status notifications to partners' sinks
+//       allow_private_sinks: false        # true: loopback/private sinks too (tests, demos)
+//       ca_file: /etc/ssl/extra-ca.pem    # extra trust anchors for https sinks
+//       max_attempts: 4                   # 1..10 attempts in all
+//       first_retry_ms: 1000              # 10..60000, doubling
 struct NetworkConfig {
   std::string listen = "127.0.0.1:9200";
   std::optional<std::string> subscribers_file;
+  std::size_t population_size = 0;
+  std::uint64_t population_seed = 1;
+  bool allow_private_sinks = false;
+  std::string sink_ca_file;
+  int notify_max_attempts = 4;
+  std::chrono::milliseconds notify_first_retry{1000};
 
   // `section` may be undefined or null (all defaults). Unknown keys, a listen
-  // address that is not host:port, or an empty file name → catalog::ConfigError.
+  // address that is not host:port, an empty file name or a value out of range →
+  // catalog::ConfigError.
   static NetworkConfig from_yaml(const YAML::Node& section);
 };
 
-// The subscribers file of `config`, or the demo set when none is configured.
-// Throws catalog::ConfigError (start-up only).
+// The subscribers file of `config` (or the demo set when none is configured), plus the
+// generated population when one is configured. Throws catalog::ConfigError (start-up only).
 std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
                                                         const core::Clock& clock);
 
@@ -73,13 +90,27 @@ class NetworkService {
   // `clock` must outlive the service. Without `sessions`, the QoD routes answer 503.
   NetworkService(std::shared_ptr<const SubscriberStore> subscribers, const core::Clock& clock,
                  std::shared_ptr<qod::SessionStore> sessions = nullptr);
+  ~NetworkService();
+  NetworkService(const NetworkService&) = delete;
+  NetworkService& operator=(const NetworkService&) = delete;
+
+  // The production wiring: subscribers per `config`, a QoD session store whose status
+  // changes go to an HttpNotifier, and a background sweep of expired sessions every
+  // kSweepInterval. Throws catalog::ConfigError (start-up only).
+  static std::unique_ptr<NetworkService> create(const NetworkConfig& config, const core::Clock& clock);
+
+  // How often expired QoD sessions are found without an access (and notified).
+  static constexpr std::chrono::milliseconds kSweepInterval{250};
 
   http::Response handle(const http::Request& request, const http::ConnectionInfo& info) const;
 
  private:
+  class Sweeper;
   std::shared_ptr<const SubscriberStore> subscribers_;
   const core::Clock& clock_;
+  std::shared_ptr<qod::StatusListener> notifier_;  // destroyed after the store
   std::shared_ptr<qod::SessionStore> sessions_;
+  std::unique_ptr<Sweeper> sweeper_;  // destroyed first
 };
 
 }  // namespace tollgate::network

@@ -7,6 +7,7 @@
 #include "catalog/yaml_util.h"
 #include "http/camara.h"
 
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -336,6 +337,65 @@ TEST_F(NetworkServiceTest, MethodsAndTemplates) {
   }
 }
 
+// QoD through the production wiring: create (201) → get → extend → delete (204, no
+// Content-Length) → get 404, owned by x-tollgate-client-id; the profile route takes {name}.
+TEST(NetworkServiceCreate, QualityOnDemandRoundTrip) {
+  core::ManualClock clock(kNow);
+  auto service = NetworkService::create(NetworkConfig{}, clock);
+  auto request = [&](bhttp::verb verb, std::string target, std::string body, std::string client) {
+    http::Request req(verb, target, 11);
+    if (!body.empty()) {
+      req.set(bhttp::field::content_type, "application/json");
+      req.body() = std::move(body);
+      req.prepare_payload();
+    }
+    req.set("x-tollgate-client-id", client);
+    return service->handle(req, http::ConnectionInfo{});
+  };
+  auto created = request(bhttp::verb::post, "/quality-on-demand/v1/sessions",
+                         R"({"device":{"phoneNumber":"+34600000001"},"applicationServer":{"ipv4Address":"1.2.3.4"},)"
+                         R"("qosProfile":"QOS_E","duration":60})",
+                         "client-a");
+  ASSERT_EQ(created.result_int(), 201u) << created.body();
+  const std::string id(body_of(created).at("sessionId").as_string());
+  const std::string path = "/quality-on-demand/v1/sessions/" + id;
+  EXPECT_EQ(request(bhttp::verb::get, path, "", "client-a").result_int(), 200u);
+  EXPECT_EQ(request(bhttp::verb::get, path, "", "client-b").result_int(), 404u);
+  auto extended = request(bhttp::verb::post, path + "/extend", R"({"requestedAdditionalDuration":60})", "client-a");
+  EXPECT_EQ(extended.result_int(), 200u);
+  EXPECT_EQ(body_of(extended).at("duration"), 120);
+  auto deleted = request(bhttp::verb::delete_, path, "", "client-a");
+  EXPECT_EQ(deleted.result_int(), 204u);
+  EXPECT_TRUE(deleted.body().empty());
+  EXPECT_EQ(deleted.find(bhttp::field::content_length), deleted.end());
+  EXPECT_EQ(deleted["x-correlator"].size(), 36u);
+  EXPECT_EQ(request(bhttp::verb::get, path, "", "client-a").result_int(), 404u);
+  auto put = request(bhttp::verb::put, path, "", "client-a");
+  EXPECT_EQ(put.result_int(), 405u);
+  EXPECT_EQ(put[bhttp::field::allow], "GET, DELETE");
+  auto profile = request(bhttp::verb::get, "/qos-profiles/v1/qos-profiles/QOS_L", "", "client-a");
+  EXPECT_EQ(profile.result_int(), 200u);
+  EXPECT_EQ(body_of(profile).at("name"), "QOS_L");
+}
+
+// The sweep thread expires sessions on the service's clock without any request.
+TEST(NetworkServiceCreate, SweeperExpiresSessions) {
+  core::ManualClock clock(kNow);
+  auto service = NetworkService::create(NetworkConfig{}, clock);
+  http::Request req(bhttp::verb::post, "/quality-on-demand/v1/sessions", 11);
+  req.set(bhttp::field::content_type, "application/json");
+  req.set("x-tollgate-client-id", "client-a");
+  req.body() = R"({"device":{"phoneNumber":"+34600000002"},"applicationServer":{"ipv4Address":"1.2.3.4"},)"
+               R"("qosProfile":"QOS_S","duration":5})";
+  req.prepare_payload();
+  ASSERT_EQ(service->handle(req, {}).result_int(), 201u);
+  EXPECT_EQ(service->handle(req, {}).result_int(), 409u);
+  clock.advance(std::chrono::seconds(5));
+  // Within a few sweep intervals the device is free again (the session expired).
+  std::this_thread::sleep_for(3 * NetworkService::kSweepInterval);
+  EXPECT_EQ(service->handle(req, {}).result_int(), 201u);
+}
+
 // --- configuration -----------------------------------------------------------------
 
 // An absent section gives the defaults: 127.0.0.1:9200 and the demo set.
@@ -355,10 +415,32 @@ TEST(NetworkConfig, ReadsSection) {
   EXPECT_EQ(config.subscribers_file, "s.yaml");
 }
 
+// population and notifications are read.
+TEST(NetworkConfig, ReadsPopulationAndNotifications) {
+  const auto config = NetworkConfig::from_yaml(YAML::Load(
+      "population: { size: 1000, seed: 9 }\n"
+      "notifications: { allow_private_sinks: true, ca_file: /tmp/ca.pem, max_attempts: 2, first_retry_ms: 50 }\n"));
+  EXPECT_EQ(config.population_size, 1000u);
+  EXPECT_EQ(config.population_seed, 9u);
+  EXPECT_TRUE(config.allow_private_sinks);
+  EXPECT_EQ(config.sink_ca_file, "/tmp/ca.pem");
+  EXPECT_EQ(config.notify_max_attempts, 2);
+  EXPECT_EQ(config.notify_first_retry, std::chrono::milliseconds(50));
+  core::ManualClock clock(kNow);
+  auto store = load_subscribers(config, clock);
+  EXPECT_EQ(store->size(), 1003u);  // the demo set plus the population
+  EXPECT_NE(store->find_by_msisdn("+34600000001"), nullptr);
+  EXPECT_NE(store->find_by_msisdn("+34610000999"), nullptr);
+}
+
 // Unknown keys, bad addresses and empty values are refused.
 TEST(NetworkConfig, RefusesBadSection) {
   for (const char* yaml : {"lisen: 127.0.0.1:9200\n", "listen: nonsense\n", "listen: \"\"\n",
-                           "subscribers_file: [a]\n", "- a\n"}) {
+                           "subscribers_file: [a]\n", "- a\n", "population: { seed: 1 }\n",
+                           "population: { size: -1 }\n", "population: { size: 99999999999 }\n",
+                           "population: 5\n", "notifications: { allow_private_sinks: yes }\n",
+                           "notifications: { max_attempts: 0 }\n", "notifications: { retries: 3 }\n",
+                           "notifications: { first_retry_ms: 5 }\n", "notifications: { ca_file: \"\" }\n"}) {
     EXPECT_THROW(NetworkConfig::from_yaml(YAML::Load(yaml)), catalog::ConfigError) << yaml;
   }
 }
