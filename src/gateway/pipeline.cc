@@ -3,6 +3,7 @@
 #include "core/crypto.h"
 #include "core/json.h"
 #include "gateway/scope_check.h"
+#include "gateway/subject.h"
 #include "gateway/token_extractor.h"
 #include "http/camara.h"
 
@@ -103,6 +104,8 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     d.record.jti = verified->jwt.jti;
     auto identity = identity_of(verified->jwt);
     if (!identity) return refuse(std::move(d), Refusal::kInvalidToken, kReasonClaimUnsafe);
+  if (!resolve_subject(*jwt, *identity))
+    return refuse(std::move(d), Refusal::kInvalidToken, kReasonSubjectUnsealable);
     fresh.emplace(TokenCache::Entry{std::move(*verified), std::move(*identity)});
     if (ctx.cache) entry = ctx.cache->insert(*token, &product, std::move(*fresh), now);
     if (entry == nullptr) entry = &*fresh;  // not cached (disabled, or expiring this instant)

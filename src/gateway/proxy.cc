@@ -95,6 +95,8 @@ http::Request make_upstream_request(http::Request&& incoming, const Identity& id
   set_if(r, kScopeHeader, id.scope);
   set_if(r, kJtiHeader, id.jti);
   set_if(r, kTokenTypeHeader, id.token_type);
+  set_if(r, "x-tollgate-subscriber", id.subscriber);
+  set_if(r, "x-tollgate-amr", id.amr);
   r.set(http::kCorrelatorHeader, correlator);
   r.prepare_payload();
   return r;

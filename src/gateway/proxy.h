@@ -45,6 +45,8 @@ struct Identity {
   std::string scope;  // granted scopes, space-separated
   std::string jti;
   std::string token_type = "2-legged";  // "3-legged" comes with subscriber tokens
+  std::string subscriber;  // 3-legged: +E.164 (subject.h)
+  std::string amr;         // 3-legged: authentication methods, space-separated
 };
 
 // True when `value` can be a header value verbatim: printable ASCII and space/tab only.
