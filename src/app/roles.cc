@@ -151,7 +151,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   }
   if (options.authz) {
     auto clients = open_client_store(cfg.data_dir);
-    auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock);
+    auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock, authz::key_options(acfg, *catalog));
     if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);
     governance = authz::Governance::open(
         {.config = acfg, .data_dir = cfg.data_dir, .catalog = catalog, .clients = clients, .keys = keys, .clock = &clock});

@@ -1,26 +1,44 @@
-// keys.h — the authorization server's signing keys, kept in <data_dir>/keys/.
+// keys.h — the authorization server's signing keys, kept in <data_dir>/keys/,
+// and their rotation.
+//
+// Files: "<kid>.pem" (PKCS#8 private key, mode 0600) and, for keys generated
+// by this code, "<kid>.json" (mode 0600): {"alg","created_at","activate_at"}.
+// A key without metadata (older releases, or placed by hand) counts as created
+// and active at its file's mtime, for the configured algorithm.
+//
+// Which key signs, and which are published (RFC 7517 JWKS at /jwks.json):
+//   - signing: the key for the configured alg with the latest activate_at <= now;
+//   - next: a key whose activate_at is still ahead — published, not yet signing,
+//     so every verifier's JWKS cache holds it before the first token it signs;
+//   - previous: a key that stopped signing when a later key activated (or, for
+//     another alg, when this process first saw it unused) — published for
+//     `retain` more (the longest token lifetime plus clock skew), then retired:
+//     dropped from the JWKS and its files deleted by `refresh`.
+// Scheduled rotation (`rotation` > 0): when no next key exists and the signing
+// key's activation is older than rotation - publish_ahead, `refresh` generates
+// one that activates at max(now + publish_ahead, signing activation + rotation).
+// `add_key` (the `tollgate key rotate` command, another process) writes a key
+// that activates at once; a running server notices it on its next `refresh`
+// (Governance calls it every 2 s).
+// With `signing_key_file`, that one key signs and is the only one published;
+// nothing is generated, rotated or deleted.
 //
 // Contract
-// - `open` (start-up only; throws std::runtime_error with a clear message):
-//   creates <data_dir>/keys with mode 0700 when missing; refuses a keys folder
-//   that is group- or world-writable (someone could plant a key); loads every
-//   "<kid>.pem" file (PKCS#8 private key, kid = the file name); refuses any key
-//   file with a group or world permission bit (must be 0600 or stricter), or
-//   that is not a usable private key. When no key fits `alg`, it generates one,
-//   named by its RFC 7638 thumbprint, and writes it atomically with mode 0600.
-// - The signing key is the most recently modified key file that fits `alg`
-//   (ties broken by name). Every loaded key is published in the JWKS, so tokens
-//   signed by a previous key (or algorithm) still verify; rotation and
-//   retirement come with a later issue.
-// - Thread safety: immutable after `open`; every accessor may be called from any
-//   thread. Copies share the same immutable state (cheap to copy and move).
-//   Rotation will swap that state atomically; callers therefore get the signing
-//   key and the JWKS by value, never by reference into the state.
+// - `open` is start-up only and throws std::runtime_error with a clear message:
+//   creates the folder (0700) when missing; refuses a group/world-writable
+//   folder, key files with any group/world permission bit, non-private keys,
+//   bad file names. When no key fits `alg`, it generates one (activate now).
+// - `refresh` never throws: a bad file found later is logged and ignored.
+// - Thread safety: every member may be called from any thread. Copies share
+//   one state, swapped atomically by `refresh`; accessors return values, never
+//   references into the state.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +46,23 @@
 #include "core/jwa.h"
 #include "core/jwk.h"
 
+namespace tollgate::catalog {
+class Catalog;
+}
+
 namespace tollgate::authz {
+
+struct AuthzConfig;
+
+struct KeyOptions {
+  std::chrono::seconds rotation{0};       // 0: no scheduled rotation
+  std::chrono::seconds publish_ahead{0};  // how long a next key is published before it signs
+  std::chrono::seconds retain{3600 + 30}; // published after it stopped signing
+  std::optional<std::filesystem::path> signing_key_file;
+};
+
+// From the authz configuration; retain = the catalog's longest token lifetime + clock skew.
+KeyOptions key_options(const AuthzConfig& config, const catalog::Catalog& catalog);
 
 // Something that happened to the keys, for the audit trail.
 struct KeyEvent {
@@ -38,10 +72,20 @@ struct KeyEvent {
   std::int64_t at = 0;  // when it signs (key_generated) or happened
 };
 
+struct KeyInfo {
+  std::string kid;
+  core::Alg alg;
+  std::int64_t created_at = 0;
+  std::int64_t activate_at = 0;
+  std::int64_t retire_at = 0;  // 0: not scheduled (signing or next)
+  std::string status;          // "signing", "next", "previous", "retired"
+  bool published = false;
+};
+
 class KeyManager {
  public:
-  static KeyManager open(const std::filesystem::path& data_dir, core::Alg alg,
-                         const core::Clock& clock);
+  static KeyManager open(const std::filesystem::path& data_dir, core::Alg alg, const core::Clock& clock,
+                         KeyOptions options = {});
 
   core::Alg alg() const;
   // The private key to sign with; its kid goes into every token header.
@@ -51,13 +95,25 @@ class KeyManager {
   // The same public keys as a verifier would import them.
   std::shared_ptr<const core::Jwks> jwks() const;
   const std::filesystem::path& keys_dir() const;
+  std::vector<KeyInfo> list() const;
+
   // Re-scan the keys folder and apply the rotation schedule; returns what changed.
   std::vector<KeyEvent> refresh();
 
+  // `tollgate key rotate`: write a new key for `alg` into <data_dir>/keys that
+  // signs from `activate_at`. Throws std::runtime_error.
+  static KeyInfo add_key(const std::filesystem::path& data_dir, core::Alg alg, std::int64_t activate_at,
+                         const core::Clock& clock);
+  // `tollgate key list`: the folder as a server with these settings sees it, generating nothing.
+  static std::vector<KeyInfo> scan(const std::filesystem::path& data_dir, core::Alg alg, const core::Clock& clock,
+                                   KeyOptions options = {});
+
+  struct State;  // opaque: one immutable snapshot of the keys (keys.cc)
+
  private:
-  struct State;
-  explicit KeyManager(std::shared_ptr<const State> state) : state_(std::move(state)) {}
-  std::shared_ptr<const State> state_;
+  struct Shared;
+  explicit KeyManager(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace tollgate::authz

@@ -21,7 +21,8 @@ unsigned mode_of(const fs::path& p) {
 
 std::vector<fs::path> pem_files(const fs::path& dir) {
   std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() != ".json") out.push_back(e.path());
   return out;
 }
 
