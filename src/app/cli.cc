@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/config.h"
+#include "app/governance_cli.h"
 #include "app/roles.h"
 #include "app/store_open.h"
 #include "authz/admin.h"
@@ -33,7 +34,8 @@ ProcessConfig resolve(const CommonOptions& o) {
 }
 
 int client_create(const ProcessConfig& cfg, const std::string& partner, const std::string& scope,
-                  const std::vector<std::string>& auth, const std::vector<std::string>& grants) {
+                  const std::vector<std::string>& auth, const std::vector<std::string>& grants,
+                  const std::vector<std::string>& redirect_uris, const GovernanceCommands& gov) {
   auto catalog = load_catalog(cfg);
   auto store = open_client_store(cfg.data_dir);
   authz::CreateClientRequest req;
@@ -46,12 +48,19 @@ int client_create(const ProcessConfig& cfg, const std::string& partner, const st
   req.scopes = *scopes;
   if (!auth.empty()) req.auth_methods = auth;
   if (!grants.empty()) req.grant_types = grants;
+  req.redirect_uris = redirect_uris;
+  if (auto e = gov.fill(req)) {
+    std::cerr << "tollgate: " << *e << "\n";
+    return 2;
+  }
   auto created = authz::create_client(*store, *catalog, req);
   if (!created) {
     std::cerr << "tollgate: " << created.error() << "\n";
     return 2;
   }
-  std::cout << boost::json::serialize(authz::client_to_json(created->record, created->secret)) << "\n";
+  std::cout << boost::json::serialize(authz::client_to_json(
+                   created->record, created->secret.empty() ? std::nullopt : std::optional(created->secret)))
+            << "\n";
   return 0;
 }
 
@@ -89,18 +98,24 @@ int main(int argc, char** argv) {
   client->require_subcommand(1);
   add_common(client, client_o);
   std::string partner, scope;
-  std::vector<std::string> auth, grants;
+  std::vector<std::string> auth, grants, redirect_uris;
   bool json_flag = true;
   auto* create = client->add_subcommand("create", "register a client; prints it with its one-time secret as JSON");
   create->add_option("--partner", partner, "partner name (from the catalog)")->required();
   create->add_option("--scope", scope, "allowed scopes, space-separated")->required();
-  create->add_option("--auth", auth, "client authentication method (repeatable): client_secret_basic, client_secret_post");
+  create->add_option("--auth", auth,
+                     "client authentication method (repeatable): client_secret_basic, client_secret_post, "
+                     "private_key_jwt (default: both secret methods, or private_key_jwt with --jwks/--jwks-uri)");
+  GovernanceCommands gov;
+  gov.add_create_options(create);
   create->add_option("--grant", grants, "grant type (repeatable; default client_credentials)");
+  create->add_option("--redirect-uri", redirect_uris, "redirect URI for the authorization code flow (repeatable)");
   create->add_flag("--json", json_flag, "print JSON (the default)");
   create->fallthrough();  // --data-dir/--config/--catalog may follow the leaf command
   auto* list = client->add_subcommand("list", "list clients as JSON (never secrets)");
   list->fallthrough();
   list->add_flag("--json", json_flag, "print JSON (the default)");
+  gov.add(app, client, [&] { return resolve(client_o); });  // client disable, audit, key
 
   try {
     app.parse(argc, argv);
@@ -114,9 +129,10 @@ int main(int argc, char** argv) {
     if (*authz_cmd) return run_roles(resolve(authz_o), RunOptions{true, false, false, false});
     if (*gw_cmd) return run_roles(resolve(gw_o), RunOptions{false, true, false, false});
     if (*net_cmd) return run_roles(resolve(net_o), RunOptions{false, false, true, false});
+    if (auto code = gov.run()) return *code;
     if (*client) {
       const auto cfg = resolve(client_o);
-      if (*create) return client_create(cfg, partner, scope, auth, grants);
+      if (*create) return client_create(cfg, partner, scope, auth, grants, redirect_uris, gov);
       if (*list) return client_list(cfg);
     }
   } catch (const catalog::ConfigError& e) {

@@ -5,6 +5,7 @@
 
 #include "authz/token_service.h"
 #include "core/crypto.h"
+#include "core/jwk.h"
 #include "core/strf.h"
 
 namespace tollgate::authz {
@@ -47,6 +48,36 @@ std::expected<std::vector<std::string>, std::string> check_subset(
   return out;
 }
 
+bool valid_client_id(std::string_view s) { return valid_partner_name(s); }
+
+bool valid_jwks_uri(std::string_view uri) {
+  if (uri.size() > 2000) return false;
+  for (unsigned char c : uri)
+    if (c <= 0x20 || c >= 0x7f) return false;
+  const std::string_view rest = uri.starts_with("https://") ? uri.substr(8)
+                                : uri.starts_with("http://") ? uri.substr(7)
+                                                             : std::string_view();
+  return !rest.empty() && rest.front() != '/' && uri.find('#') == std::string_view::npos;
+}
+
+// RFC 9700 §2.1: exact redirect URIs; plain http only for native apps on loopback.
+bool valid_redirect_uri(std::string_view uri) {
+  if (uri.size() > 2000 || uri.find('#') != std::string_view::npos) return false;
+  for (unsigned char c : uri)
+    if (c <= 0x20 || c >= 0x7f) return false;
+  std::string_view rest;
+  if (uri.starts_with("https://")) {
+    rest = uri.substr(8);
+  } else if (uri.starts_with("http://")) {
+    rest = uri.substr(7);
+    const std::string_view host = rest.substr(0, rest.find_first_of(":/?"));
+    if (host != "127.0.0.1" && host != "localhost" && !rest.starts_with("[::1]")) return false;
+  } else {
+    return false;
+  }
+  return !rest.empty() && rest.front() != '/' && rest.front() != ':';
+}
+
 }  // namespace
 
 std::expected<CreatedClient, std::string> create_client(store::ClientStore& clients,
@@ -57,18 +88,61 @@ std::expected<CreatedClient, std::string> create_client(store::ClientStore& clie
     return std::unexpected(
         strf("bad partner name '{}' (1-64 letters, digits, '-', '_' or '.')", request.partner));
   if (request.scopes.empty()) return std::unexpected("at least one scope is required");
-  auto methods = check_subset(request.auth_methods,
-                              {store::kAuthClientSecretBasic, store::kAuthClientSecretPost},
+  const bool has_keys = !request.jwks.empty() || !request.jwks_uri.empty();
+  std::vector<std::string> wanted = request.auth_methods;
+  if (wanted.empty())
+    wanted = has_keys ? std::vector<std::string>{std::string(store::kAuthPrivateKeyJwt)}
+                      : std::vector<std::string>{std::string(store::kAuthClientSecretBasic),
+                                                 std::string(store::kAuthClientSecretPost)};
+  auto methods = check_subset(wanted,
+                              {store::kAuthClientSecretBasic, store::kAuthClientSecretPost, store::kAuthPrivateKeyJwt},
                               "authentication method");
   if (!methods) return std::unexpected(methods.error());
-  auto grants = check_subset(request.grant_types, {store::kGrantClientCredentials}, "grant type");
+  const bool key_method = std::ranges::find(*methods, store::kAuthPrivateKeyJwt) != methods->end();
+  const bool secret_method = std::ranges::any_of(*methods, [](const std::string& m) {
+    return m == store::kAuthClientSecretBasic || m == store::kAuthClientSecretPost;
+  });
+  if (key_method && !has_keys)
+    return std::unexpected("private_key_jwt needs the client's public keys: --jwks FILE or --jwks-uri URL");
+  if (!key_method && has_keys)
+    return std::unexpected("--jwks/--jwks-uri are only for private_key_jwt (add --auth private_key_jwt)");
+  if (!request.jwks.empty() && !request.jwks_uri.empty())
+    return std::unexpected("give either --jwks or --jwks-uri, not both");
+  if (!request.jwks.empty()) {
+    // Jwks::from_json refuses private members and malformed keys; unusable entries are skipped.
+    auto jwks = core::Jwks::from_json(request.jwks);
+    if (!jwks) return std::unexpected(strf("the JWKS is not usable: {}", core::to_string(jwks.error())));
+    if (jwks->keys().empty()) return std::unexpected("the JWKS holds no usable signing key");
+  }
+  if (!request.jwks_uri.empty() && !valid_jwks_uri(request.jwks_uri))
+    return std::unexpected(strf("bad --jwks-uri '{}' (an http:// or https:// URL)", request.jwks_uri));
+  if (request.secret && !secret_method)
+    return std::unexpected("a secret was given but no secret authentication method is registered");
+  if (request.secret && request.secret->size() < kMinImportedSecret)
+    return std::unexpected(strf("an imported secret must have at least {} characters", kMinImportedSecret));
+  if (request.client_id && !valid_client_id(*request.client_id))
+    return std::unexpected(strf("bad client id '{}' (1-64 letters, digits, '-', '_' or '.')", *request.client_id));
+  auto grants = check_subset(request.grant_types,
+                             {store::kGrantClientCredentials, store::kGrantAuthorizationCode, store::kGrantRefreshToken,
+                              store::kGrantCiba, store::kGrantJwtBearer},
+                             "grant type");
   if (!grants) return std::unexpected(grants.error());
+  for (const auto& uri : request.redirect_uris)
+    if (!valid_redirect_uri(uri))
+      return std::unexpected(strf("bad redirect URI '{}' (https://..., or http:// on 127.0.0.1, [::1] or "
+                                  "localhost; no fragment)",
+                                  uri));
+  if (std::ranges::find(*grants, store::kGrantAuthorizationCode) != grants->end() && request.redirect_uris.empty())
+    return std::unexpected("the authorization_code grant needs at least one --redirect-uri");
 
   store::ClientRecord record;
   record.partner = request.partner;
   record.scopes = request.scopes;
   record.grant_types = std::move(*grants);
+  record.redirect_uris = request.redirect_uris;
   record.auth_methods = std::move(*methods);
+  record.jwks = request.jwks;
+  record.jwks_uri = request.jwks_uri;
   record.created_at = clock.unix_seconds();
 
   // The same rule the token endpoint applies: registering a client for scopes it
@@ -83,12 +157,17 @@ std::expected<CreatedClient, std::string> create_client(store::ClientStore& clie
     return std::unexpected(msg);
   }
 
-  std::string secret = core::random_token(kSecretBytes);
-  record.secret_hash = core::hash_secret(secret);
+  std::string secret;
+  if (secret_method) {
+    secret = request.secret ? *request.secret : core::random_token(kSecretBytes);
+    record.secret_hash = core::hash_secret(secret);
+  }
   for (int attempt = 0;; ++attempt) {
-    record.client_id = "tg_" + core::random_token(kClientIdRandomBytes);
+    record.client_id = request.client_id ? *request.client_id : "tg_" + core::random_token(kClientIdRandomBytes);
     auto r = clients.create(record);
     if (r) break;
+    if (r.error().code == store::StoreErrorCode::kConflict && request.client_id)
+      return std::unexpected(strf("client '{}' already exists", *request.client_id));
     if (r.error().code != store::StoreErrorCode::kConflict || attempt + 1 >= kIdAttempts)
       return std::unexpected(strf("cannot store the client: {}", r.error().message));
   }
@@ -110,9 +189,43 @@ boost::json::object client_to_json(const store::ClientRecord& client,
   o["grant_types"] = array_of(client.grant_types);
   o["auth_methods"] = array_of(client.auth_methods);
   o["redirect_uris"] = array_of(client.redirect_uris);
+  if (!client.jwks_uri.empty()) o["jwks_uri"] = client.jwks_uri;
+  if (!client.jwks.empty()) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(client.jwks, ec);
+    if (!ec) o["jwks"] = std::move(v);
+  }
   o["created_at"] = client.created_at;
   o["disabled"] = client.disabled;
   return o;
+}
+
+}  // namespace tollgate::authz
+
+namespace tollgate::authz {
+
+std::expected<DisabledClient, std::string> disable_client(store::ClientStore& clients,
+                                                          store::RevocationStore& revocations,
+                                                          store::AuditStore& audit, std::string_view client_id,
+                                                          std::string_view by, const core::Clock& clock) {
+  auto found = clients.find(client_id);
+  if (!found) return std::unexpected(strf("cannot read the client registry: {}", found.error().message));
+  if (!found->has_value()) return std::unexpected(strf("no client '{}'", client_id));
+  const bool was_disabled = (*found)->disabled;
+  if (auto r = clients.disable(client_id); !r) return std::unexpected(strf("cannot disable: {}", r.error().message));
+  auto rev = revocations.revoke_client(client_id, clock.unix_seconds(), "client_disabled");
+  if (!rev) return std::unexpected(strf("cannot record the revocation: {}", rev.error().message));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+  std::vector<store::AuditInput> records;
+  if (!was_disabled) records.push_back({ms, "client_disabled", {{"client_id", client_id}, {"by", by}}});
+  if (rev->created)
+    records.push_back({ms, "client_revoked",
+                       {{"client_id", client_id},
+                        {"revocation_seq", rev->entry.seq},
+                        {"reason", "client_disabled"},
+                        {"by", by}}});
+  if (auto a = audit.append(records); !a) return std::unexpected(strf("cannot write the audit record: {}", a.error().message));
+  return DisabledClient{!was_disabled, rev->entry.seq};
 }
 
 }  // namespace tollgate::authz

@@ -11,8 +11,14 @@
 // - Validation: partner is a catalog-style name; scopes non-empty, each defined
 //   by a catalog product and, when the partner is listed in the catalog, by a
 //   product that partner has contracted; auth_methods within
-//   {client_secret_basic, client_secret_post}; grant_types within
-//   {client_credentials} (more grants arrive with issue 3).
+//   {client_secret_basic, client_secret_post, private_key_jwt} — a secret is
+//   generated only when a secret method is registered, and private_key_jwt
+//   needs exactly one of jwks (a public JWKS with at least one signing key; a
+//   private member is refused) or jwks_uri (http(s) URL); grant_types within
+//   {client_credentials, authorization_code, refresh_token, CIBA, JWT bearer}.
+// - disable_client marks the client disabled, records a client revocation (so
+//   gateways learn it from the revocations feed and introspection says
+//   inactive for its tokens) and audits both — durably before it returns.
 // - client_to_json never includes secret_hash; it includes client_secret only
 //   when one is passed (right after creation).
 // - Thread safety: as safe as the ClientStore (SqliteClientStore: any thread).
@@ -27,21 +33,36 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "core/scope.h"
+#include "store/audit.h"
 #include "store/clients.h"
+#include "store/revocations.h"
 
 namespace tollgate::authz {
 
 struct CreateClientRequest {
   std::string partner;
   core::ScopeSet scopes;
-  std::vector<std::string> auth_methods{std::string(store::kAuthClientSecretBasic),
-                                        std::string(store::kAuthClientSecretPost)};
+  // Empty: both secret methods, or private_key_jwt alone when keys are given.
+  std::vector<std::string> auth_methods;
   std::vector<std::string> grant_types{std::string(store::kGrantClientCredentials)};
+  // Exact redirect URIs for the authorization code flow: absolute https:// URLs, or
+  // http:// on a loopback host (RFC 8252 §7.3); no fragment. Required with that grant.
+  std::vector<std::string> redirect_uris;
+  // private_key_jwt: the client's public keys, as JWKS JSON text or a URL to fetch them from.
+  std::string jwks;
+  std::string jwks_uri;
+  // Imports and benchmarks only: keep an existing client's id and secret
+  // instead of generating them (the secret must still be long: kMinImportedSecret).
+  std::optional<std::string> client_id;
+  std::optional<std::string> secret;
 };
+
+// An imported secret shorter than this is refused (generated ones have 43 characters).
+inline constexpr std::size_t kMinImportedSecret = 20;
 
 struct CreatedClient {
   store::ClientRecord record;
-  std::string secret;  // plain secret: show once, never log, never store
+  std::string secret;  // plain secret: show once, never log, never store; empty without a secret method
 };
 
 std::expected<CreatedClient, std::string> create_client(
@@ -52,5 +73,15 @@ std::expected<CreatedClient, std::string> create_client(
 // client_secret]}
 boost::json::object client_to_json(const store::ClientRecord& client,
                                    std::optional<std::string> secret);
+
+struct DisabledClient {
+  bool newly_disabled = false;  // false: it was disabled before (idempotent)
+  std::int64_t revocation_seq = 0;
+};
+std::expected<DisabledClient, std::string> disable_client(store::ClientStore& clients,
+                                                          store::RevocationStore& revocations,
+                                                          store::AuditStore& audit, std::string_view client_id,
+                                                          std::string_view by,
+                                                          const core::Clock& clock = core::SystemClock::instance());
 
 }  // namespace tollgate::authz

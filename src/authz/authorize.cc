@@ -138,7 +138,7 @@ namespace {
 http::Response redirect_error(const ThreeLeggedImpl& s, const http::Request& req, const AuthorizeRequest& r,
                               std::string_view error, std::string_view description, std::string_view reason,
                               bool after_post = false) {
-  audit("authorize_refused", {{"client_id", r.client_id}, {"error", error}, {"reason", reason}}, true);
+  s.audit("authorize_refused", {{"client_id", r.client_id}, {"error", error}, {"reason", reason}}, true);
   return redirect(req,
                   with_params(r.redirect_uri, {{"error", std::string(error)},
                                                {"error_description", std::string(description)},
@@ -147,10 +147,10 @@ http::Response redirect_error(const ThreeLeggedImpl& s, const http::Request& req
                   after_post);
 }
 
-http::Response error_page(const http::Request& req, unsigned status, std::string_view reason, std::string_view text,
+http::Response error_page(const ThreeLeggedImpl& s, const http::Request& req, unsigned status, std::string_view reason, std::string_view text,
                           std::string_view client_id = {}) {
-  audit("authorize_refused",
-        {{"client_id", std::string(client_id.substr(0, 128))}, {"reason", reason}, {"redirected", false}}, true);
+  s.audit("authorize_refused",
+          {{"client_id", std::string(client_id.substr(0, 128))}, {"reason", reason}, {"redirected", false}}, true);
   return pages::message(req, status, "This sign-in cannot continue", text);
 }
 
@@ -180,7 +180,7 @@ static http::Response issue_code(ThreeLeggedImpl& s, const http::Request& req, c
     http::log_error("authorization code store unavailable: " + r.error().message);
     return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later", "store", after_post);
   }
-  audit("code_issued", {{"client_id", flow.client.client_id},
+  s.audit("code_issued", {{"client_id", flow.client.client_id},
                         {"sub", s.tokens_.pairwise_sub(flow.client.partner, subscriber)},
                         {"amr", boost::json::value_from(amr)},
                         {"purpose", flow.scope.purpose->name},
@@ -239,7 +239,7 @@ static http::Response after_identification(ThreeLeggedImpl& s, const http::Reque
         session->auth_time = auth_time;
         session->otp_hash.clear();
         if (!s.stores_.sessions->update(*session))
-          return error_page(req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
+          return error_page(s, req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
       }
       pages::ConsentView v;
       v.partner = flow.client.partner;
@@ -263,25 +263,25 @@ http::Response ThreeLeggedImpl::authorize(const http::Request& req, const http::
   const auto q = target.find('?');
   auto params = http::parse_form(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
   if (!params)
-    return error_page(req, 400, "query_malformed", "The request is malformed (a parameter is repeated or badly encoded).");
+    return error_page(*this, req, 400, "query_malformed", "The request is malformed (a parameter is repeated or badly encoded).");
   Flow flow;
   AuthorizeRequest& r = flow.request;
   r.client_id = form_value(*params, "client_id");
-  if (r.client_id.empty()) return error_page(req, 400, "client_id_missing", "The request names no application.");
+  if (r.client_id.empty()) return error_page(*this, req, 400, "client_id_missing", "The request names no application.");
   auto client = clients_->find(r.client_id);
   if (!client) {
     http::log_error("client registry unavailable: " + client.error().message);
     return pages::message(req, 503, "Please try again", "The service is busy. Please try again in a moment.");
   }
   if (!*client || (*client)->disabled)
-    return error_page(req, 400, "unknown_client", "The application that sent you here is not known to us.", r.client_id);
+    return error_page(*this, req, 400, "unknown_client", "The application that sent you here is not known to us.", r.client_id);
   flow.client = std::move(**client);
   // Exact match against the registered redirect URIs (RFC 9700 §4.1.3): an
   // unregistered URI is never redirected to (it may be the attacker's).
   r.redirect_uri = form_value(*params, "redirect_uri");
   if (r.redirect_uri.empty() || std::find(flow.client.redirect_uris.begin(), flow.client.redirect_uris.end(),
                                           r.redirect_uri) == flow.client.redirect_uris.end())
-    return error_page(req, 400, "redirect_uri_not_registered",
+    return error_page(*this, req, 400, "redirect_uri_not_registered",
                       "The application asked to send you to an address it has not registered.", r.client_id);
   r.state = form_value(*params, "state");
   if (r.state.size() > kMaxStateBytes) {
@@ -371,7 +371,7 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
   OAuthError bad;
   auto form = form_body(req, bad);
   if (!form) {
-    error = error_page(req, 400, bad.reason, "The form could not be read. Go back to the app and start again.");
+    error = error_page(s, req, 400, bad.reason, "The form could not be read. Go back to the app and start again.");
     return std::nullopt;
   }
   Continued c;
@@ -383,7 +383,7 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
     return std::nullopt;
   }
   if (c.session_id.empty() || !*found || (*found)->expires_at <= s.clock_.unix_seconds()) {
-    error = error_page(req, 400, "session_unknown_or_expired",
+    error = error_page(s, req, 400, "session_unknown_or_expired",
                        "This sign-in has expired. Go back to the app and start again.");
     return std::nullopt;
   }
@@ -391,14 +391,14 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
   const std::string binding = cookie(req, std::string(kCookiePrefix) + c.session_id.substr(0, 16));
   if (csrf.empty() || !core::constant_time_equal(csrf, c.session.csrf) || binding.empty() ||
       !core::constant_time_equal(core::sha256_hex(binding), c.session.binding_hash)) {
-    error = error_page(req, 403, "csrf_or_binding_mismatch",
+    error = error_page(s, req, 403, "csrf_or_binding_mismatch",
                        "This form was not sent from the page we showed you. Go back to the app and start again.");
     return std::nullopt;
   }
   auto request = AuthorizeRequest::from_json(c.session.request_json);
   auto client = request ? s.clients_->find(request->client_id) : store::StoreResult<std::optional<store::ClientRecord>>{};
   if (!request || !client || !*client || (*client)->disabled) {
-    error = error_page(req, 400, "client_gone", "The application is no longer available.");
+    error = error_page(s, req, 400, "client_gone", "The application is no longer available.");
     return std::nullopt;
   }
   c.flow.request = std::move(*request);
@@ -459,7 +459,7 @@ http::Response ThreeLeggedImpl::authorize_login(const http::Request& req) {
   }
   audit("otp_sent", {{"client_id", c->flow.client.client_id}, {"known", !c->session.otp_hash.empty()}});
   if (!stores_.sessions->update(c->session))
-    return error_page(req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
+    return error_page(*this, req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
   view.action = "/oauth2/authorize/otp";
   view.phone_masked = pages::mask_msisdn(phone);
   return pages::one_time_code(req, view);
@@ -489,7 +489,7 @@ http::Response ThreeLeggedImpl::authorize_otp(const http::Request& req) {
                             live ? "otp_attempts" : "otp_expired", true);
     }
     if (!stores_.sessions->update(c->session))
-      return error_page(req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
+      return error_page(*this, req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
     view.error = "That code is not right. Check the SMS and try again.";
     return pages::one_time_code(req, view);
   }
@@ -525,11 +525,11 @@ http::Response ThreeLeggedImpl::authorize_consent(const http::Request& req) {
   auto c = continue_session(*this, req, error);
   if (!c) return std::move(*error);
   if (c->session.subscriber.empty())
-    return error_page(req, 400, "consent_before_identification", "This sign-in has not identified you yet.");
+    return error_page(*this, req, 400, "consent_before_identification", "This sign-in has not identified you yet.");
   // One answer per session: two racing posts cannot both issue a code.
   auto finished = stores_.sessions->finish(c->session.session_hash);
   if (!finished || !*finished)
-    return error_page(req, 400, "session_already_used", "This sign-in was already completed.");
+    return error_page(*this, req, 400, "session_already_used", "This sign-in was already completed.");
   const std::string decision = form_value(c->form, "decision");
   if (decision != "allow") {
     audit("consent_denied", {{"client_id", c->flow.client.client_id},
@@ -574,7 +574,7 @@ http::Response ThreeLeggedImpl::token_authorization_code(const http::Request& re
       const auto& rec = *redeemed->record;
       if (!rec.refresh_family.empty()) stores_.refresh_tokens->revoke_family(rec.refresh_family);
       if (!rec.access_jti.empty() && hooks_.revoke_access_token)
-        hooks_.revoke_access_token(rec.access_jti, rec.access_exp, "code_reused");
+        hooks_.revoke_access_token(rec.access_jti, rec.grant.client_id, rec.access_exp, "code_reused");
       audit("code_reuse", {{"client_id", client.client_id},
                            {"revoked_jti", rec.access_jti},
                            {"revoked_refresh_family", rec.refresh_family}}, true);

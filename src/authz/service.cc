@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "authz/client_auth.h"
+#include "authz/three_legged.h"
 #include "authz/governance.h"
 #include "authz/token_service.h"
 #include "http/form.h"
@@ -134,11 +135,13 @@ class AuthzServiceImpl final : public AuthzService {
  public:
   AuthzServiceImpl(AuthzConfig config, std::shared_ptr<const catalog::Catalog> catalog,
                    std::shared_ptr<store::ClientStore> clients, KeyManager keys,
-                   const core::Clock& clock, std::shared_ptr<Governance> governance)
+                   const core::Clock& clock, std::shared_ptr<Governance> governance,
+                   std::shared_ptr<ThreeLegged> three_legged)
       : config_(std::move(config)),
         catalog_(std::move(catalog)),
         clients_(std::move(clients)),
         governance_(std::move(governance)),
+        three_legged_(std::move(three_legged)),
         tokens_(config_.issuer, std::move(keys), clock),
         metadata_(build_metadata()) {}
 
@@ -163,6 +166,8 @@ class AuthzServiceImpl final : public AuthzService {
       return res;
     }
     if (auto r = governance_->route(req, info)) return std::move(*r);  // revoke, introspect, revocations
+    if (three_legged_)
+      if (auto r = three_legged_->handle(req, info)) return std::move(*r);  // authorize, bc-authorize
     http::Response res = json_response(req, 404, R"({"error":"not_found"})");
     res.set(Field::cache_control, "no-store");
     return res;
@@ -186,6 +191,7 @@ class AuthzServiceImpl final : public AuthzService {
         {"scopes_supported", std::move(scopes_supported)},
     };
     governance_->add_metadata(doc);
+    if (three_legged_) three_legged_->add_metadata(doc);
     return boost::json::serialize(doc);
   }
 
@@ -216,12 +222,16 @@ class AuthzServiceImpl final : public AuthzService {
     const auto grant = form->find("grant_type");
     if (grant == form->end() || grant->second.empty())
       return refuse(req, Refusal::kGrantTypeMissing);
-    if (grant->second != store::kGrantClientCredentials)
+    const bool three_legged = grant->second != store::kGrantClientCredentials;
+    if (three_legged && !(three_legged_ && three_legged_->handles_grant(grant->second)))
       return refuse(req, Refusal::kGrantTypeUnsupported);
+    // RFC 7523 §2.1: the assertion may be the client's only authentication.
+    if (grant->second == store::kGrantJwtBearer) return three_legged_->jwt_bearer(req, *form, info);
 
     auto client = governance_->authenticate(req, *form, info, Endpoint::kToken);
     if (!client) return std::move(client.error());  // audited; lockout and rate limits applied
     const store::ClientRecord& rec = client->record;
+    if (three_legged) return three_legged_->token(req, *form, rec, info);
     if (!rec.allows_grant(store::kGrantClientCredentials))
       return refuse(req, Refusal::kGrantNotAllowed);
 
@@ -267,6 +277,7 @@ class AuthzServiceImpl final : public AuthzService {
   const std::shared_ptr<const catalog::Catalog> catalog_;
   const std::shared_ptr<store::ClientStore> clients_;
   const std::shared_ptr<Governance> governance_;  // client auth, throttling, audit, revocation
+  const std::shared_ptr<ThreeLegged> three_legged_;  // may be null: client credentials only
   const TokenService tokens_;
   const std::string metadata_;  // the discovery document, built once
 };
@@ -277,13 +288,14 @@ std::unique_ptr<AuthzService> AuthzService::create(AuthzConfig config,
                                                    std::shared_ptr<const catalog::Catalog> catalog,
                                                    std::shared_ptr<store::ClientStore> clients,
                                                    KeyManager keys, const core::Clock& clock,
-                                                   std::shared_ptr<Governance> governance) {
+                                                   std::shared_ptr<Governance> governance,
+                                                   std::shared_ptr<ThreeLegged> three_legged) {
   if (!catalog) throw std::invalid_argument("AuthzService::create: no catalog");
   if (!clients) throw std::invalid_argument("AuthzService::create: no client store");
   if (!governance) throw std::invalid_argument("AuthzService::create: no governance");
   return std::make_unique<AuthzServiceImpl>(std::move(config), std::move(catalog),
                                             std::move(clients), std::move(keys), clock,
-                                            std::move(governance));
+                                            std::move(governance), std::move(three_legged));
 }
 
 }  // namespace tollgate::authz

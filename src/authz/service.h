@@ -48,6 +48,7 @@
 namespace tollgate::authz {
 
 class Governance;
+class ThreeLegged;
 
 class AuthzService {
  public:
@@ -58,7 +59,9 @@ class AuthzService {
                                               std::shared_ptr<const catalog::Catalog> catalog,
                                               std::shared_ptr<store::ClientStore> clients,
                                               KeyManager keys, const core::Clock& clock,
-                                              std::shared_ptr<Governance> governance);
+                                              std::shared_ptr<Governance> governance,
+                                              // authorization code, CIBA, JWT bearer, refresh (three_legged.h)
+                                              std::shared_ptr<ThreeLegged> three_legged = nullptr);
 
   virtual http::Response handle(const http::Request& request, const http::ConnectionInfo& info) = 0;
 };

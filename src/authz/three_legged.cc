@@ -102,7 +102,8 @@ std::string form_value(const http::Form& form, std::string_view key) {
 
 bool has(const http::Form& form, std::string_view key) { return form.find(key) != form.end(); }
 
-void audit(std::string_view event, boost::json::object fields, bool warn) {
+void ThreeLeggedImpl::audit(std::string_view event, boost::json::object fields, bool warn) const {
+  if (hooks_.audit) return hooks_.audit(event, std::move(fields), warn);
   fields["event"] = event;
   http::log_json("audit", std::move(fields), warn ? http::LogLevel::kWarn : http::LogLevel::kInfo);
 }

@@ -109,7 +109,11 @@ struct ClientHooks {
                                                  std::int64_t keep_until)>
       accept_jti_once;
   // A 3-legged access token must no longer be accepted (code reuse, consent withdrawn).
-  std::function<void(std::string_view jti, std::int64_t exp, std::string_view reason)> revoke_access_token;
+  std::function<void(std::string_view jti, std::string_view client_id, std::int64_t exp, std::string_view reason)>
+      revoke_access_token;
+  // Record an audit event (durably, before the response, in the host's audit trail);
+  // empty: one line on the "audit" log channel.
+  std::function<void(std::string_view event, boost::json::object fields, bool warn)> audit;
 };
 
 class ThreeLegged {

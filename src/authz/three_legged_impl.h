@@ -31,7 +31,6 @@ std::string media_type(std::string_view content_type);
 std::optional<http::Form> form_body(const http::Request& req, OAuthError& error);
 std::string form_value(const http::Form& form, std::string_view key);
 bool has(const http::Form& form, std::string_view key);
-void audit(std::string_view event, boost::json::object fields, bool warn = false);
 // ^\+[1-9][0-9]{4,14}$
 bool is_e164(std::string_view s);
 
@@ -93,6 +92,7 @@ class ThreeLeggedImpl final : public ThreeLegged {
   http::Response token_refresh(const http::Request& req, const http::Form& form, const store::ClientRecord& client);
 
  public:  // for the helpers in authorize.cc
+  void audit(std::string_view event, boost::json::object fields, bool warn = false) const;
   const AuthzConfig config_;
   const std::shared_ptr<const catalog::Catalog> catalog_;
   const std::shared_ptr<store::ClientStore> clients_;
