@@ -9,7 +9,8 @@ BUILD_PKGS="g++ make cmake pkg-config
   libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   openssl sqlite3 curl ca-certificates"
-TEST_PKGS="python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml"
+TEST_PKGS="python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml
+  chromium"
 
 want="$BUILD_PKGS"
 case "${1:-build}" in
@@ -23,6 +24,11 @@ missing=""
 for p in $want; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# The browser test runs npm (playwright-core): Debian's nodejs + npm unless a
+# node that ships its own npm is already installed.
+case "${1:-build}" in
+  test|bench) command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm" ;;
+esac
 [ -z "$missing" ] && exit 0
 
 echo "installing:$missing"
