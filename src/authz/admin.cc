@@ -50,6 +50,21 @@ std::expected<std::vector<std::string>, std::string> check_subset(
 
 bool valid_client_id(std::string_view s) { return valid_partner_name(s); }
 
+// True when any key of a JWKS document carries a private or symmetric member.
+bool holds_private_members(std::string_view jwks) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(jwks, ec);
+  if (ec || !v.is_object()) return false;  // refused later as malformed
+  const auto* keys = v.get_object().if_contains("keys");
+  if (!keys || !keys->is_array()) return false;
+  for (const auto& k : keys->get_array()) {
+    if (!k.is_object()) continue;
+    for (std::string_view m : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+      if (k.get_object().contains(m)) return true;
+  }
+  return false;
+}
+
 bool valid_jwks_uri(std::string_view uri) {
   if (uri.size() > 2000) return false;
   for (unsigned char c : uri)
@@ -109,7 +124,9 @@ std::expected<CreatedClient, std::string> create_client(store::ClientStore& clie
   if (!request.jwks.empty() && !request.jwks_uri.empty())
     return std::unexpected("give either --jwks or --jwks-uri, not both");
   if (!request.jwks.empty()) {
-    // Jwks::from_json refuses private members and malformed keys; unusable entries are skipped.
+    if (holds_private_members(request.jwks))
+      return std::unexpected("the JWKS holds private key material: register the public keys only (and replace that key)");
+    // Jwks::from_json refuses a malformed document; unusable entries are skipped.
     auto jwks = core::Jwks::from_json(request.jwks);
     if (!jwks) return std::unexpected(strf("the JWKS is not usable: {}", core::to_string(jwks.error())));
     if (jwks->keys().empty()) return std::unexpected("the JWKS holds no usable signing key");

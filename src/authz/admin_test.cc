@@ -5,6 +5,7 @@
 #include "authz/test_support.h"
 #include "core/base64url.h"
 #include "core/crypto.h"
+#include "core/jwk.h"
 
 namespace tollgate::authz {
 namespace {
@@ -89,13 +90,16 @@ TEST_F(AdminTest, RefusesBadRequests) {
   EXPECT_EQ(
       create({.partner = "demo-partner", .scopes = scopes, .auth_methods = {"private_key_jwt"}})
           .error(),
-      "unsupported authentication method 'private_key_jwt' (supported: client_secret_basic, "
-      "client_secret_post)");
-  EXPECT_EQ(create({.partner = "demo-partner", .scopes = scopes, .auth_methods = {}}).error(),
-            "at least one authentication method is required");
+      "private_key_jwt needs the client's public keys: --jwks FILE or --jwks-uri URL");
+  EXPECT_EQ(
+      create({.partner = "demo-partner", .scopes = scopes, .auth_methods = {"client_secret_jwt"}})
+          .error(),
+      "unsupported authentication method 'client_secret_jwt' (supported: client_secret_basic, "
+      "client_secret_post, private_key_jwt)");
   EXPECT_EQ(
       create({.partner = "demo-partner", .scopes = scopes, .grant_types = {"password"}}).error(),
-      "unsupported grant type 'password' (supported: client_credentials)");
+      "unsupported grant type 'password' (supported: client_credentials, authorization_code, refresh_token, "
+      "urn:openid:params:grant-type:ciba, urn:ietf:params:oauth:grant-type:jwt-bearer)");
   EXPECT_TRUE(clients_->list().value().empty());
 }
 
@@ -134,6 +138,72 @@ TEST_F(AdminTest, ClientJson) {
   EXPECT_EQ(text.find("\"client_secret\":"), std::string::npos) << text;
   EXPECT_EQ(text.find(c->secret), std::string::npos) << text;
   EXPECT_EQ(text.find("sha256$"), std::string::npos);
+}
+
+// private_key_jwt clients: keys alone give a key-only client without a secret; both kinds can be combined.
+TEST_F(AdminTest, PrivateKeyJwtClients) {
+  const auto scopes = core::ScopeSet::of({"sim-swap:check"});
+  const std::string jwks = R"({"keys":[)" +
+                           boost::json::serialize(core::Jwk::generate(core::Alg::kES256, "k1")->to_public_json()) +
+                           "]}";
+  auto only = create({.partner = "demo-partner", .scopes = scopes, .jwks = jwks});
+  ASSERT_TRUE(only) << only.error();
+  EXPECT_EQ(only->record.auth_methods, std::vector<std::string>{"private_key_jwt"});
+  EXPECT_TRUE(only->secret.empty());
+  EXPECT_TRUE(only->record.secret_hash.empty());
+  EXPECT_EQ(client_to_json(only->record, std::nullopt).at("jwks").at("keys").as_array().size(), 1u);
+  auto both = create({.partner = "demo-partner",
+                      .scopes = scopes,
+                      .auth_methods = {"private_key_jwt", "client_secret_basic"},
+                      .jwks_uri = "https://partner.example/jwks.json"});
+  ASSERT_TRUE(both) << both.error();
+  EXPECT_FALSE(both->secret.empty());
+  EXPECT_EQ(client_to_json(both->record, std::nullopt).at("jwks_uri").as_string(),
+            "https://partner.example/jwks.json");
+  // Refusals: keys without the method, both kinds of keys, a private JWK, junk, a bad URL.
+  EXPECT_EQ(create({.partner = "demo-partner", .scopes = scopes, .auth_methods = {"client_secret_basic"},
+                    .jwks = jwks})
+                .error(),
+            "--jwks/--jwks-uri are only for private_key_jwt (add --auth private_key_jwt)");
+  EXPECT_EQ(create({.partner = "demo-partner", .scopes = scopes, .jwks = jwks, .jwks_uri = "https://x.example/j"})
+                .error(),
+            "give either --jwks or --jwks-uri, not both");
+  auto priv = core::Jwk::generate(core::Alg::kES256, "p").value();
+  boost::json::object pj = priv.to_public_json();
+  pj["d"] = "AAAA";
+  EXPECT_TRUE(create({.partner = "demo-partner",
+                      .scopes = scopes,
+                      .jwks = boost::json::serialize(boost::json::object{{"keys", boost::json::array{pj}}})})
+                  .error()
+                  .starts_with("the JWKS holds private key material"));
+  EXPECT_TRUE(create({.partner = "demo-partner", .scopes = scopes, .jwks = "{}"}).error().starts_with("the JWKS"));
+  EXPECT_TRUE(create({.partner = "demo-partner", .scopes = scopes, .jwks_uri = "ftp://x"})
+                  .error()
+                  .starts_with("bad --jwks-uri"));
+}
+
+// Imports (benchmarks): a given id and secret are kept; a short secret or a taken id is refused.
+TEST_F(AdminTest, ImportedIdAndSecret) {
+  const auto scopes = core::ScopeSet::of({"sim-swap:check"});
+  auto c = create({.partner = "demo-partner",
+                   .scopes = scopes,
+                   .client_id = "client-bench",
+                   .secret = std::string("bench-secret-0123456789")});
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->record.client_id, "client-bench");
+  EXPECT_TRUE(core::verify_secret("bench-secret-0123456789", c->record.secret_hash));
+  EXPECT_EQ(create({.partner = "demo-partner",
+                    .scopes = scopes,
+                    .client_id = "client-bench",
+                    .secret = std::string("bench-secret-0123456789")})
+                .error(),
+            "client 'client-bench' already exists");
+  EXPECT_EQ(
+      create({.partner = "demo-partner", .scopes = scopes, .client_id = "x", .secret = std::string("short")})
+          .error(),
+      "an imported secret must have at least 20 characters");
+  EXPECT_TRUE(
+      create({.partner = "demo-partner", .scopes = scopes, .client_id = "bad id"}).error().starts_with("bad client id"));
 }
 
 }  // namespace
