@@ -42,7 +42,7 @@ def wait_http(url, timeout=20.0, proc=None):
 class Tollgate:
     """A running `tollgate run` process and how to reach it."""
 
-    def __init__(self, tmp: Path, extra_gateway_issuers=None, extra_config=""):
+    def __init__(self, tmp: Path, extra_gateway_issuers=None, extra_config="", extra_authz=""):
         self.tmp = tmp
         self.data = tmp / "data"
         self.authz_port, self.gw_port, self.net_port = free_port(), free_port(), free_port()
@@ -57,7 +57,7 @@ class Tollgate:
             f"""data_dir: {self.data}
 authz:
   listen: 127.0.0.1:{self.authz_port}
-gateway:
+{extra_authz}gateway:
   listen: 127.0.0.1:{self.gw_port}
   threads: 2
 {('  issuers:' + chr(10) + issuers) if issuers else ''}network:
