@@ -3,6 +3,7 @@
 #include "app/network_directory.h"
 #include "app/store_open.h"
 #include "authz/client_keys.h"
+#include "authz/refresh_revoker.h"
 #include "gateway/subject.h"
 #include "http/log.h"
 #include "store/replay.h"
@@ -52,6 +53,9 @@ std::shared_ptr<authz::ThreeLegged> make_three_legged(const authz::AuthzConfig& 
   hooks.audit = [governance](std::string_view event, boost::json::object fields, bool) {
     governance->audit().record(event, std::move(fields));
   };
+  // RFC 7009 / 7662 for our refresh tokens, and client revocation, through governance.
+  governance->revocations().set_refresh_revoker(
+      authz::make_refresh_revoker(stores.refresh_tokens, subject.pairwise, clock));
   return authz::ThreeLegged::create(config, std::move(catalog), std::move(clients), keys, clock, std::move(stores),
                                     std::move(subject), network_directory(std::move(subscribers), clock),
                                     std::move(hooks));

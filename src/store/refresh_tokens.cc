@@ -45,6 +45,8 @@ StoreResult<RefreshTokenRecord> read_row(const Statement& st) {
   g.nonce = st.column_text(11);
   r.created_at = st.column_int64(12);
   r.expires_at = st.column_int64(13);
+  if (!st.column_is_null(14)) r.used_at = st.column_int64(14);
+  r.revoked = st.column_int64(15) != 0;
   return r;
 }
 
@@ -118,6 +120,12 @@ StoreResult<RefreshUse> SqliteRefreshTokenStore::use(std::string_view token_hash
 StoreResult<void> SqliteRefreshTokenStore::revoke_family(std::string_view family_id) {
   return db_->run([&](Connection& c) {
     return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", family_id);
+  });
+}
+
+StoreResult<void> SqliteRefreshTokenStore::revoke_client(std::string_view client_id) {
+  return db_->run([&](Connection& c) {
+    return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE client_id = ?1", client_id);
   });
 }
 

@@ -31,6 +31,8 @@ struct RefreshTokenRecord {
   GrantContext grant;
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
+  std::optional<std::int64_t> used_at;  // set once rotated (read-only: `use` sets it)
+  bool revoked = false;                 // read-only: `revoke_*` set it
 };
 
 enum class RefreshOutcome { kActive, kReused, kRevoked, kExpired, kUnknown };
@@ -46,6 +48,8 @@ class RefreshTokenStore {
   virtual StoreResult<void> create(const RefreshTokenRecord& token) = 0;
   virtual StoreResult<RefreshUse> use(std::string_view token_hash, std::int64_t now) = 0;
   virtual StoreResult<void> revoke_family(std::string_view family_id) = 0;
+  // Revoke every refresh token of a client (the client was disabled). Idempotent.
+  virtual StoreResult<void> revoke_client(std::string_view client_id) = 0;
   // The token without using it (RFC 7009/7662 helpers); nullopt when unknown.
   virtual StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) = 0;
 };
@@ -56,6 +60,7 @@ class SqliteRefreshTokenStore final : public RefreshTokenStore {
   StoreResult<void> create(const RefreshTokenRecord& token) override;
   StoreResult<RefreshUse> use(std::string_view token_hash, std::int64_t now) override;
   StoreResult<void> revoke_family(std::string_view family_id) override;
+  StoreResult<void> revoke_client(std::string_view client_id) override;
   StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) override;
 
  private:

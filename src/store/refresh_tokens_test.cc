@@ -49,5 +49,19 @@ TEST_F(RefreshTokenStoreTest, ExpiryAndFamilyIsolation) {
   EXPECT_TRUE(*store_->find("b"));
 }
 
+// find reports rotation and revocation; revoking a client revokes all of its tokens and no other client's.
+TEST_F(RefreshTokenStoreTest, FindShowsStateAndClientRevocation) {
+  ASSERT_TRUE(store_->create(token("a", "fam-a")));
+  auto other = token("o", "fam-o");
+  other.grant.client_id = "tg_b";
+  ASSERT_TRUE(store_->create(other));
+  EXPECT_FALSE((*store_->find("a"))->used_at);
+  ASSERT_EQ(store_->use("a", 1100)->outcome, RefreshOutcome::kActive);
+  EXPECT_EQ((*store_->find("a"))->used_at, 1100);
+  ASSERT_TRUE(store_->revoke_client("tg_a"));
+  EXPECT_TRUE((*store_->find("a"))->revoked);
+  EXPECT_FALSE((*store_->find("o"))->revoked);
+}
+
 }  // namespace
 }  // namespace tollgate::store

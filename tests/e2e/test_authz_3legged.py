@@ -414,6 +414,25 @@ def test_no_refresh_token_without_offline_access_or_for_other_clients(tg, app, c
     assert refresh(tg, app, body["refresh_token"]).status_code == 200  # untouched by the other client's attempt
 
 
+def test_refresh_token_introspection_and_rfc7009_revocation(tg, app, cb):
+    """An active refresh token introspects with the pairwise sub (no MSISDN); revoking it (RFC 7009) ends its family."""
+    body = code_flow(tg, app, cb, f"{LEGIT} sim-swap:check offline_access")
+    auth = (app["client_id"], app["client_secret"])
+    i = requests.post(tg.authz + "/oauth2/introspect", auth=auth, data={"token": body["refresh_token"]}, timeout=5)
+    assert i.status_code == 200, i.text
+    info = i.json()
+    assert info["active"] is True and info["client_id"] == app["client_id"]
+    assert info["sub"] == claims_of(body["access_token"])["sub"]
+    assert "34600000001" not in i.text
+    rotated = refresh(tg, app, body["refresh_token"]).json()["refresh_token"]
+    r = requests.post(tg.authz + "/oauth2/revoke", auth=auth, data={"token": rotated,
+                                                                    "token_type_hint": "refresh_token"}, timeout=5)
+    assert r.status_code == 200, r.text
+    assert refresh(tg, app, rotated).json()["error"] == "invalid_grant"
+    gone = requests.post(tg.authz + "/oauth2/introspect", auth=auth, data={"token": rotated}, timeout=5)
+    assert gone.json() == {"active": False}
+
+
 # --- CIBA ------------------------------------------------------------------------------------
 
 def bc_authorize(tg, app, hint, scope):

@@ -1,0 +1,57 @@
+#include "authz/refresh_revoker.h"
+
+#include "core/crypto.h"
+#include "http/log.h"
+
+namespace tollgate::authz {
+namespace {
+
+class Revoker final : public RefreshTokenRevoker {
+ public:
+  Revoker(std::shared_ptr<store::RefreshTokenStore> store, std::shared_ptr<const PairwiseSubjects> pairwise,
+          const core::Clock& clock)
+      : store_(std::move(store)), pairwise_(std::move(pairwise)), clock_(clock) {}
+
+  Outcome revoke(std::string_view token, std::string_view client_id) override {
+    auto found = store_->find(core::sha256_hex(token));
+    if (!found) return Outcome::kUnavailable;
+    if (!*found) return Outcome::kUnknown;
+    if ((*found)->grant.client_id != client_id) return Outcome::kOtherClient;
+    if (!store_->revoke_family((*found)->family_id)) return Outcome::kUnavailable;
+    return Outcome::kRevoked;
+  }
+
+  std::optional<boost::json::object> introspect(std::string_view token) override {
+    auto found = store_->find(core::sha256_hex(token));
+    if (!found || !*found) return std::nullopt;
+    const store::RefreshTokenRecord& r = **found;
+    if (r.revoked || r.used_at || r.expires_at <= clock_.unix_seconds()) return std::nullopt;
+    return boost::json::object{{"active", true},
+                               {"token_type", "refresh_token"},
+                               {"scope", r.grant.scope},
+                               {"client_id", r.grant.client_id},
+                               {"sub", pairwise_->subject(r.grant.partner, r.grant.subscriber)},
+                               {"iat", r.created_at},
+                               {"exp", r.expires_at}};
+  }
+
+  void revoke_client(std::string_view client_id) override {
+    if (auto r = store_->revoke_client(client_id); !r)
+      http::log_error("could not revoke a client's refresh tokens: " + r.error().message);
+  }
+
+ private:
+  std::shared_ptr<store::RefreshTokenStore> store_;
+  std::shared_ptr<const PairwiseSubjects> pairwise_;
+  const core::Clock& clock_;
+};
+
+}  // namespace
+
+std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(std::shared_ptr<store::RefreshTokenStore> store,
+                                                          std::shared_ptr<const PairwiseSubjects> pairwise,
+                                                          const core::Clock& clock) {
+  return std::make_shared<Revoker>(std::move(store), std::move(pairwise), clock);
+}
+
+}  // namespace tollgate::authz

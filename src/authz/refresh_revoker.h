@@ -1,0 +1,22 @@
+// refresh_revoker.h — the refresh-token side of RFC 7009 revocation and RFC 7662
+// introspection (authz/revocation.h's RefreshTokenRevoker), over
+// store::RefreshTokenStore: revoking a refresh token revokes its whole family
+// (every rotation of the same grant); a token is active while it is neither
+// rotated, revoked nor expired. Introspection answers with the pairwise `sub`,
+// never the MSISDN. Thread safety: any thread.
+#pragma once
+
+#include <memory>
+
+#include "authz/pairwise.h"
+#include "authz/revocation.h"
+#include "core/clock.h"
+#include "store/refresh_tokens.h"
+
+namespace tollgate::authz {
+
+std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(std::shared_ptr<store::RefreshTokenStore> store,
+                                                          std::shared_ptr<const PairwiseSubjects> pairwise,
+                                                          const core::Clock& clock);
+
+}  // namespace tollgate::authz
