@@ -35,6 +35,15 @@ std::string open_error(const fs::path& data, core::Alg alg = core::Alg::kES256) 
   return "no error";
 }
 
+std::string open_error_with(const fs::path& data, core::Alg alg, const KeyOptions& o) {
+  try {
+    KeyManager::open(data, alg, core::SystemClock::instance(), o);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 // The first start generates one key, named by its RFC 7638 thumbprint, in a 0700 folder with mode
 // 0600.
 TEST(KeyManager, GeneratesPrivateKeyFileOnFirstStart) {
@@ -169,6 +178,107 @@ TEST(KeyManager, CopiesShareState) {
   EXPECT_EQ(a.current().kid(), b.current().kid());
   EXPECT_EQ(a.jwks_json(), b.jwks_json());
   EXPECT_EQ(a.jwks().get(), b.jwks().get());
+}
+
+// Scheduled rotation: the next key is published ahead, signs at its time, and the old key stays
+// published for `retain`, then is retired (deleted) — with an event for each step.
+TEST(KeyManager, ScheduledRotationPublishesAheadAndRetiresLater) {
+  TempDir tmp;
+  core::ManualClock clock(1'800'000'000);
+  KeyOptions o;
+  o.rotation = std::chrono::seconds{1000};
+  o.publish_ahead = std::chrono::seconds{100};
+  o.retain = std::chrono::seconds{500};
+  KeyManager km = KeyManager::open(tmp.path(), core::Alg::kES256, clock, o);
+  const std::string first = km.current().kid();
+  EXPECT_TRUE(km.refresh().empty());
+  clock.advance(std::chrono::seconds{899});
+  EXPECT_TRUE(km.refresh().empty());  // not yet due
+  clock.advance(std::chrono::seconds{1});
+  auto ev = km.refresh();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].event, "key_generated");
+  EXPECT_EQ(ev[0].at, 1'800'001'000);
+  const std::string next = ev[0].kid;
+  EXPECT_EQ(km.current().kid(), first);  // still signing with the old key...
+  EXPECT_NE(km.jwks()->find(next), nullptr);  // ...while the next one is already published
+  clock.advance(std::chrono::seconds{100});
+  ev = km.refresh();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].event, "key_activated");
+  EXPECT_EQ(km.current().kid(), next);
+  EXPECT_NE(km.jwks()->find(first), nullptr);  // previous key kept for its tokens
+  clock.advance(std::chrono::seconds{499});
+  km.refresh();
+  EXPECT_NE(km.jwks()->find(first), nullptr);
+  clock.advance(std::chrono::seconds{1});
+  ev = km.refresh();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].event, "key_retired");
+  EXPECT_EQ(ev[0].kid, first);
+  EXPECT_EQ(km.jwks()->find(first), nullptr);
+  EXPECT_FALSE(fs::exists(tmp.path() / "keys" / (first + ".pem")));
+  // A restart sees the same keys.
+  EXPECT_EQ(KeyManager::open(tmp.path(), core::Alg::kES256, clock, o).current().kid(), next);
+}
+
+// A key written by another process (`tollgate key rotate`) is picked up by refresh and signs at once;
+// copies of the manager (the token service's) see it too.
+TEST(KeyManager, KeyAddedByAnotherProcessIsPickedUp) {
+  TempDir tmp;
+  core::ManualClock clock(1'800'000'000);
+  KeyManager km = KeyManager::open(tmp.path(), core::Alg::kES256, clock);
+  const KeyManager copy = km;
+  const std::string old = km.current().kid();
+  clock.advance(std::chrono::seconds{5});
+  const KeyInfo added = KeyManager::add_key(tmp.path(), core::Alg::kES256, clock.unix_seconds(), clock);
+  EXPECT_EQ(added.status, "signing");
+  auto ev = km.refresh();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].event, "key_activated");
+  EXPECT_EQ(copy.current().kid(), added.kid);
+  EXPECT_EQ(copy.jwks()->keys().size(), 2u);
+  const auto list = KeyManager::scan(tmp.path(), core::Alg::kES256, clock);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].kid, old);
+  EXPECT_EQ(list[0].status, "previous");
+  EXPECT_EQ(list[1].status, "signing");
+  EXPECT_EQ(mode_of(tmp.path() / "keys" / (added.kid + ".json")), 0600u);
+}
+
+// A key planted later with bad permissions is ignored by refresh (logged), never a crash or a switch.
+TEST(KeyManager, RefreshIgnoresBadFiles) {
+  TempDir tmp;
+  core::ManualClock clock(1'800'000'000);
+  KeyManager km = KeyManager::open(tmp.path(), core::Alg::kES256, clock);
+  const std::string kid = km.current().kid();
+  const fs::path planted = tmp.path() / "keys" / "planted.pem";
+  { std::ofstream(planted) << core::Jwk::generate(core::Alg::kES256, "x")->to_private_pem().value(); }
+  ::chmod(planted.c_str(), 0644);
+  km.refresh();
+  EXPECT_EQ(km.current().kid(), kid);
+  EXPECT_EQ(km.jwks()->find("planted"), nullptr);
+}
+
+// signing_key_file: that PEM signs (kid = its thumbprint) and is the only key published.
+TEST(KeyManager, ExternalSigningKeyFile) {
+  TempDir tmp;
+  core::ManualClock clock(1'800'000'000);
+  const auto key = core::Jwk::generate(core::Alg::kRS256, "").value();
+  const fs::path file = tmp.path() / "rsa_priv.pem";
+  { std::ofstream(file) << key.to_private_pem().value(); }
+  ::chmod(file.c_str(), 0600);
+  KeyOptions o;
+  o.signing_key_file = file;
+  KeyManager km = KeyManager::open(tmp.path() / "data", core::Alg::kRS256, clock, o);
+  EXPECT_EQ(km.current().kid(), key.thumbprint());
+  EXPECT_EQ(km.jwks()->keys().size(), 1u);
+  EXPECT_TRUE(km.refresh().empty());
+  EXPECT_FALSE(fs::exists(tmp.path() / "data" / "keys"));
+  ::chmod(file.c_str(), 0644);
+  EXPECT_NE(open_error_with(tmp.path() / "data", core::Alg::kRS256, o).find("chmod 600"), std::string::npos);
+  ::chmod(file.c_str(), 0600);
+  EXPECT_NE(open_error_with(tmp.path() / "data", core::Alg::kES256, o).find("cannot sign ES256"), std::string::npos);
 }
 
 }  // namespace
