@@ -5,6 +5,9 @@
 // Routes (the query string is ignored for routing):
 //   POST /oauth2/token                          client_credentials (RFC 6749 §4.4), RFC 9068 JWT
 //   POST /oauth2/revoke, POST /oauth2/introspect, GET /oauth2/revocations   see governance.h
+//   /oauth2/authorize[/login|/otp|/consent], POST /oauth2/bc-authorize,
+//   POST /oauth2/ciba/decide, and the token endpoint's authorization_code,
+//   refresh_token, CIBA and JWT bearer grants       see three_legged.h (when given)
 //   GET  /jwks.json                             public signing keys
 //   GET  /.well-known/oauth-authorization-server    RFC 8414 metadata
 //   GET  /.well-known/openid-configuration          the same document (see below)
@@ -25,12 +28,12 @@
 // Discovery: both well-known documents hold issuer, token_endpoint, jwks_uri,
 // grant_types_supported, token_endpoint_auth_methods_supported, scopes_supported
 // (the catalog's scopes) and response_types_supported: [] — RFC 8414 requires the
-// member and no response type is supported until /oauth2/authorize exists; an
-// empty list says so truthfully ("none" would claim an authorization endpoint).
-// Governance adds the private_key_jwt, revocation and introspection members. OIDC-only members
-// (subject_types_supported, id_token_signing_alg_values_supported) are omitted
-// too: we issue no ID tokens; the OpenID path exists for client libraries that
-// only know that discovery URL.
+// member; an empty list says truthfully that there is no authorization endpoint
+// when the service runs without the 3-legged grants. Governance adds the
+// private_key_jwt, revocation and introspection members; ThreeLegged adds
+// authorization_endpoint, response_types_supported ["code"], the CIBA members,
+// code_challenge_methods_supported ["S256"], subject_types_supported
+// ["pairwise"], id_token_signing_alg_values_supported and its grant types and scopes.
 //
 // Thread safety: `handle` may be called concurrently from any number of threads.
 // Lifetime: the Clock must outlive the service.
