@@ -1,4 +1,7 @@
 #include "app/config.h"
+#include "authz/config.h"
+#include "gateway/config.h"
+#include "network/service.h"
 
 #include <gtest/gtest.h>
 
@@ -57,6 +60,23 @@ TEST(ProcessConfig, BrokenYamlRefused) {
 // A missing file is a clear error.
 TEST(ProcessConfig, MissingFileRefused) {
   EXPECT_THROW(ProcessConfig::load(std::string("/nonexistent/tollgate.yaml")), catalog::ConfigError);
+}
+
+}  // namespace
+}  // namespace tollgate::app
+
+namespace tollgate::app {
+namespace {
+
+// The example configuration shipped in examples/ is valid for every role.
+TEST(ProcessConfig, ShippedExampleIsValid) {
+  const char* dir = std::getenv("TOLLGATE_SOURCE_DIR");
+  ASSERT_NE(dir, nullptr);
+  const auto cfg = ProcessConfig::load(std::string(dir) + "/examples/tollgate.yaml");
+  EXPECT_EQ(cfg.data_dir, "./data");
+  EXPECT_NO_THROW(authz::AuthzConfig::from_yaml(cfg.authz));
+  EXPECT_NO_THROW(gateway::GatewayConfig::from_yaml(cfg.gateway));
+  EXPECT_NO_THROW(network::NetworkConfig::from_yaml(cfg.network));
 }
 
 }  // namespace
