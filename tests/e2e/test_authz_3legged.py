@@ -617,3 +617,31 @@ def test_three_legged_token_through_the_gateway_to_sim_swap(tg, app, cb):
     two = tg.token(scope="sim-swap:check")
     r = requests.post(tg.gw + "/sim-swap/v2/check", headers={"Authorization": "Bearer " + two}, json={}, timeout=5)
     assert r.status_code == 422 and r.json()["code"] == "MISSING_IDENTIFIER"
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method,path,kw", [
+    ("GET", "/oauth2/authorize?client_id=%zz", {}),
+    ("GET", "/oauth2/authorize?client_id=a&client_id=b", {}),
+    ("GET", "/oauth2/authorize?" + "x" * 6000, {}),
+    ("POST", "/oauth2/authorize", {"data": "a=b"}),
+    ("POST", "/oauth2/authorize/consent", {"data": "session=&csrf=&decision=allow"}),
+    ("POST", "/oauth2/authorize/consent", {"json": {"session": "x"}}),
+    ("POST", "/oauth2/authorize/login", {"data": "session=%zz"}),
+    ("POST", "/oauth2/authorize/otp", {"data": b"\xff\xfe"}),
+    ("GET", "/oauth2/authorize/otp", {}),
+    ("POST", "/oauth2/bc-authorize", {"json": {"login_hint": "tel:+34600000001"}}),
+    ("POST", "/oauth2/bc-authorize", {"data": "login_hint=a&login_hint=b"}),
+    ("GET", "/oauth2/bc-authorize", {}),
+    ("POST", "/oauth2/ciba/decide", {"data": "token=&decision=maybe"}),
+    ("POST", "/oauth2/ciba/decide", {"data": "token=nope&decision=allow"}),
+    ("POST", "/oauth2/token", {"data": "grant_type=urn%3Aopenid%3Aparams%3Agrant-type%3Aciba"}),
+    ("POST", "/oauth2/token", {"data": "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=a.b.c"}),
+    ("POST", "/oauth2/token", {"data": "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"}),
+])
+def test_malformed_requests_get_a_4xx_never_a_5xx(tg, method, path, kw):
+    """Malformed requests to the 3-legged endpoints get a precise 4xx, never a 5xx or a hang."""
+    r = requests.request(method, tg.authz + path, timeout=5, allow_redirects=False, **kw)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    assert "Location" not in r.headers
