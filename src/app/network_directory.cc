@@ -7,7 +7,8 @@ namespace {
 
 class NetworkDirectory final : public authz::SubscriberDirectory {
  public:
-  NetworkDirectory(std::shared_ptr<const network::SubscriberStore> subscribers, const core::Clock& clock)
+  NetworkDirectory(std::shared_ptr<const network::SubscriberStore> subscribers,
+                   const core::Clock& clock)
       : subscribers_(std::move(subscribers)), clock_(clock) {}
 
   std::optional<std::string> msisdn_for_ip(std::string_view ip) const override {
@@ -15,16 +16,22 @@ class NetworkDirectory final : public authz::SubscriberDirectory {
     if (!s) return std::nullopt;
     return s->msisdn;
   }
-  bool knows(std::string_view msisdn) const override { return subscribers_->find_by_msisdn(msisdn) != nullptr; }
+  bool knows(std::string_view msisdn) const override {
+    return subscribers_->find_by_msisdn(msisdn) != nullptr;
+  }
   std::optional<std::string> resolve_operator_token(std::string_view token) const override {
-    auto msisdn = network::HandsetInbox::shared().resolve_operator_token(token, clock_.unix_seconds());
+    auto msisdn =
+        network::HandsetInbox::shared().resolve_operator_token(token, clock_.unix_seconds());
     if (!msisdn || !knows(*msisdn)) return std::nullopt;
     return msisdn;
   }
   bool send_to_handset(std::string_view msisdn, const authz::HandsetMessage& m) const override {
     if (!knows(msisdn)) return false;
-    network::HandsetInbox::shared().deliver(
-        msisdn, {.at = clock_.unix_seconds(), .from = m.from, .text = m.text, .action_url = m.action_url, .token = m.token});
+    network::HandsetInbox::shared().deliver(msisdn, {.at = clock_.unix_seconds(),
+                                                     .from = m.from,
+                                                     .text = m.text,
+                                                     .action_url = m.action_url,
+                                                     .token = m.token});
     return true;
   }
 

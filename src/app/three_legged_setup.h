@@ -20,13 +20,12 @@
 
 namespace tollgate::app {
 
-std::shared_ptr<authz::ThreeLegged> make_three_legged(const authz::AuthzConfig& config,
-                                                      const std::filesystem::path& data_dir,
-                                                      std::shared_ptr<const catalog::Catalog> catalog,
-                                                      std::shared_ptr<store::ClientStore> clients,
-                                                      const authz::KeyManager& keys, const core::Clock& clock,
-                                                      std::shared_ptr<authz::Governance> governance,
-                                                      std::shared_ptr<const network::SubscriberStore> subscribers);
+std::shared_ptr<authz::ThreeLegged> make_three_legged(
+    const authz::AuthzConfig& config, const std::filesystem::path& data_dir,
+    std::shared_ptr<const catalog::Catalog> catalog, std::shared_ptr<store::ClientStore> clients,
+    const authz::KeyManager& keys, const core::Clock& clock,
+    std::shared_ptr<authz::Governance> governance,
+    std::shared_ptr<const network::SubscriberStore> subscribers);
 
 // Install the subject sealing key for this process's gateway (gateway/subject.h):
 // created by the authorization server when `create`, else read (a missing key

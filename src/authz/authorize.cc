@@ -47,9 +47,13 @@ struct AuthorizeRequest {
     auto o = core::parse_strict_object(text);
     if (!o) return std::nullopt;
     AuthorizeRequest r;
-    for (auto [key, field] : {std::pair{"client_id", &r.client_id}, {"redirect_uri", &r.redirect_uri},
-                              {"scope", &r.scope}, {"state", &r.state}, {"code_challenge", &r.code_challenge},
-                              {"nonce", &r.nonce}, {"prompt", &r.prompt}}) {
+    for (auto [key, field] : {std::pair{"client_id", &r.client_id},
+                              {"redirect_uri", &r.redirect_uri},
+                              {"scope", &r.scope},
+                              {"state", &r.state},
+                              {"code_challenge", &r.code_challenge},
+                              {"nonce", &r.nonce},
+                              {"prompt", &r.prompt}}) {
       auto v = core::get_string(*o, key);
       if (!v) return std::nullopt;
       *field = std::string(*v);
@@ -61,7 +65,9 @@ struct AuthorizeRequest {
 bool valid_pkce_value(std::string_view v, std::size_t min, std::size_t max) {
   if (v.size() < min || v.size() > max) return false;
   for (char c : v)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+          c == '~'))
+      return false;
   return true;
 }
 
@@ -84,14 +90,16 @@ std::string remote_ip(const http::ConnectionInfo& info) {
 
 // The cookie value of `name`, or empty.
 std::string cookie(const http::Request& req, std::string_view name) {
-  for (auto it = req.find(bhttp::field::cookie); it != req.end() && it->name() == bhttp::field::cookie; ++it) {
+  for (auto it = req.find(bhttp::field::cookie);
+       it != req.end() && it->name() == bhttp::field::cookie; ++it) {
     std::string_view v = it->value();
     while (!v.empty()) {
       const auto semi = v.find(';');
       std::string_view pair = v.substr(0, semi);
       while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
       const auto eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+        return std::string(pair.substr(eq + 1));
       if (semi == std::string_view::npos) break;
       v.remove_prefix(semi + 1);
     }
@@ -109,7 +117,8 @@ http::Response redirect(const http::Request& req, const std::string& location, b
   return res;
 }
 
-std::string with_params(const std::string& uri, std::initializer_list<std::pair<std::string_view, std::string>> params) {
+std::string with_params(const std::string& uri,
+                        std::initializer_list<std::pair<std::string_view, std::string>> params) {
   std::string out = uri;
   char sep = uri.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [k, v] : params) {
@@ -135,10 +144,12 @@ struct Flow {
 namespace {
 
 // An error that goes back to the client (its redirect URI is known good).
-http::Response redirect_error(const ThreeLeggedImpl& s, const http::Request& req, const AuthorizeRequest& r,
-                              std::string_view error, std::string_view description, std::string_view reason,
+http::Response redirect_error(const ThreeLeggedImpl& s, const http::Request& req,
+                              const AuthorizeRequest& r, std::string_view error,
+                              std::string_view description, std::string_view reason,
                               bool after_post = false) {
-  s.audit("authorize_refused", {{"client_id", r.client_id}, {"error", error}, {"reason", reason}}, true);
+  s.audit("authorize_refused", {{"client_id", r.client_id}, {"error", error}, {"reason", reason}},
+          true);
   return redirect(req,
                   with_params(r.redirect_uri, {{"error", std::string(error)},
                                                {"error_description", std::string(description)},
@@ -147,10 +158,14 @@ http::Response redirect_error(const ThreeLeggedImpl& s, const http::Request& req
                   after_post);
 }
 
-http::Response error_page(const ThreeLeggedImpl& s, const http::Request& req, unsigned status, std::string_view reason, std::string_view text,
+http::Response error_page(const ThreeLeggedImpl& s, const http::Request& req, unsigned status,
+                          std::string_view reason, std::string_view text,
                           std::string_view client_id = {}) {
   s.audit("authorize_refused",
-          {{"client_id", std::string(client_id.substr(0, 128))}, {"reason", reason}, {"redirected", false}}, true);
+          {{"client_id", std::string(client_id.substr(0, 128))},
+           {"reason", reason},
+           {"redirected", false}},
+          true);
   return pages::message(req, status, "This sign-in cannot continue", text);
 }
 
@@ -159,7 +174,8 @@ http::Response error_page(const ThreeLeggedImpl& s, const http::Request& req, un
 // The code for `flow` and the subscriber, redirected to the client.
 static http::Response issue_code(ThreeLeggedImpl& s, const http::Request& req, const Flow& flow,
                                  const std::string& subscriber, const std::vector<std::string>& amr,
-                                 std::int64_t auth_time, const std::string& consent_id, bool after_post) {
+                                 std::int64_t auth_time, const std::string& consent_id,
+                                 bool after_post) {
   const std::string code = core::random_token(32);  // 256 bits, single use, 60 s
   store::AuthCodeRecord rec;
   rec.code_hash = core::sha256_hex(code);
@@ -178,38 +194,46 @@ static http::Response issue_code(ThreeLeggedImpl& s, const http::Request& req, c
   rec.expires_at = rec.created_at + kAuthCodeLifetime.count();
   if (auto r = s.stores_.codes->create(rec); !r) {
     http::log_error("authorization code store unavailable: " + r.error().message);
-    return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later", "store", after_post);
+    return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later", "store",
+                          after_post);
   }
   s.audit("code_issued", {{"client_id", flow.client.client_id},
-                        {"sub", s.tokens_.pairwise_sub(flow.client.partner, subscriber)},
-                        {"amr", boost::json::value_from(amr)},
-                        {"purpose", flow.scope.purpose->name},
-                        {"consent_id", consent_id}});
-  return redirect(req,
-                  with_params(flow.request.redirect_uri,
-                              {{"code", code}, {"state", flow.request.state}, {"iss", s.config_.issuer}}),
-                  after_post);
+                          {"sub", s.tokens_.pairwise_sub(flow.client.partner, subscriber)},
+                          {"amr", boost::json::value_from(amr)},
+                          {"purpose", flow.scope.purpose->name},
+                          {"consent_id", consent_id}});
+  return redirect(
+      req,
+      with_params(flow.request.redirect_uri,
+                  {{"code", code}, {"state", flow.request.state}, {"iss", s.config_.issuer}}),
+      after_post);
 }
 
 // After identification: the consent page when needed, else the code.
-static http::Response after_identification(ThreeLeggedImpl& s, const http::Request& req, const Flow& flow,
-                                           store::AuthorizeSession* session, const std::string& subscriber,
-                                           const std::vector<std::string>& amr, std::int64_t auth_time,
-                                           bool after_post, std::string* set_cookie) {
+static http::Response after_identification(ThreeLeggedImpl& s, const http::Request& req,
+                                           const Flow& flow, store::AuthorizeSession* session,
+                                           const std::string& subscriber,
+                                           const std::vector<std::string>& amr,
+                                           std::int64_t auth_time, bool after_post,
+                                           std::string* set_cookie) {
   std::string consent_id;
   if (flow.scope.purpose->legal_basis == catalog::LegalBasis::kConsent) {
     std::optional<store::ConsentRecord> existing;
     if (!has_word(flow.request.prompt, "consent")) {
-      auto found = s.stores_.consents->find_covering(flow.client.partner, subscriber, flow.scope.purpose->name,
-                                                     flow.scope.api.granted, s.clock_.unix_seconds());
-      if (!found) return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later", "store", after_post);
+      auto found = s.stores_.consents->find_covering(
+          flow.client.partner, subscriber, flow.scope.purpose->name, flow.scope.api.granted,
+          s.clock_.unix_seconds());
+      if (!found)
+        return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later",
+                              "store", after_post);
       existing = std::move(*found);
     }
     if (existing) {
       consent_id = existing->consent_id;
     } else {
       if (has_word(flow.request.prompt, "none"))
-        return redirect_error(s, req, flow.request, "consent_required", "the subscriber's consent is required",
+        return redirect_error(s, req, flow.request, "consent_required",
+                              "the subscriber's consent is required",
                               "consent_required_prompt_none", after_post);
       // Ask. The session remembers who the subscriber is.
       store::AuthorizeSession fresh;
@@ -227,10 +251,12 @@ static http::Response after_identification(ThreeLeggedImpl& s, const http::Reque
         fresh.amr = amr;
         fresh.auth_time = auth_time;
         if (!s.stores_.sessions->create(fresh))
-          return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later", "store", after_post);
-        *set_cookie = core::strf("{}{}={}; Path=/oauth2/authorize; Max-Age={}; HttpOnly; SameSite=Strict{}",
-                                 kCookiePrefix, session_id.substr(0, 16), binding, kAuthorizeSessionLifetime.count(),
-                                 s.config_.issuer.starts_with("https://") ? "; Secure" : "");
+          return redirect_error(s, req, flow.request, "temporarily_unavailable", "retry later",
+                                "store", after_post);
+        *set_cookie = core::strf(
+            "{}{}={}; Path=/oauth2/authorize; Max-Age={}; HttpOnly; SameSite=Strict{}",
+            kCookiePrefix, session_id.substr(0, 16), binding, kAuthorizeSessionLifetime.count(),
+            s.config_.issuer.starts_with("https://") ? "; Secure" : "");
         session = &fresh;
       } else {
         session_id = "";  // the caller's page already holds it
@@ -239,15 +265,18 @@ static http::Response after_identification(ThreeLeggedImpl& s, const http::Reque
         session->auth_time = auth_time;
         session->otp_hash.clear();
         if (!s.stores_.sessions->update(*session))
-          return error_page(s, req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
+          return error_page(s, req, 400, "session_gone",
+                            "This sign-in has expired. Go back to the app and start again.");
       }
       pages::ConsentView v;
       v.partner = flow.client.partner;
       v.purpose = flow.scope.purpose->name;
       v.purpose_words = flow.scope.purpose->description.empty() ? pages::purpose_in_words(v.purpose)
                                                                 : flow.scope.purpose->description;
-      for (const auto& sc : flow.scope.api.granted.items()) v.scope_words.push_back(pages::scope_in_words(sc));
-      if (flow.scope.offline_access) v.scope_words.push_back(pages::scope_in_words(kScopeOfflineAccess));
+      for (const auto& sc : flow.scope.api.granted.items())
+        v.scope_words.push_back(pages::scope_in_words(sc));
+      if (flow.scope.offline_access)
+        v.scope_words.push_back(pages::scope_in_words(kScopeOfflineAccess));
       v.subscriber_masked = pages::mask_msisdn(subscriber);
       v.action = "/oauth2/authorize/consent";
       v.session = session_id;
@@ -258,59 +287,72 @@ static http::Response after_identification(ThreeLeggedImpl& s, const http::Reque
   return issue_code(s, req, flow, subscriber, amr, auth_time, consent_id, after_post);
 }
 
-http::Response ThreeLeggedImpl::authorize(const http::Request& req, const http::ConnectionInfo& info) {
+http::Response ThreeLeggedImpl::authorize(const http::Request& req,
+                                          const http::ConnectionInfo& info) {
   const std::string_view target = req.target();
   const auto q = target.find('?');
-  auto params = http::parse_form(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+  auto params =
+      http::parse_form(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
   if (!params)
-    return error_page(*this, req, 400, "query_malformed", "The request is malformed (a parameter is repeated or badly encoded).");
+    return error_page(*this, req, 400, "query_malformed",
+                      "The request is malformed (a parameter is repeated or badly encoded).");
   Flow flow;
   AuthorizeRequest& r = flow.request;
   r.client_id = form_value(*params, "client_id");
-  if (r.client_id.empty()) return error_page(*this, req, 400, "client_id_missing", "The request names no application.");
+  if (r.client_id.empty())
+    return error_page(*this, req, 400, "client_id_missing", "The request names no application.");
   auto client = clients_->find(r.client_id);
   if (!client) {
     http::log_error("client registry unavailable: " + client.error().message);
-    return pages::message(req, 503, "Please try again", "The service is busy. Please try again in a moment.");
+    return pages::message(req, 503, "Please try again",
+                          "The service is busy. Please try again in a moment.");
   }
   if (!*client || (*client)->disabled)
-    return error_page(*this, req, 400, "unknown_client", "The application that sent you here is not known to us.", r.client_id);
+    return error_page(*this, req, 400, "unknown_client",
+                      "The application that sent you here is not known to us.", r.client_id);
   flow.client = std::move(**client);
   // Exact match against the registered redirect URIs (RFC 9700 §4.1.3): an
   // unregistered URI is never redirected to (it may be the attacker's).
   r.redirect_uri = form_value(*params, "redirect_uri");
-  if (r.redirect_uri.empty() || std::find(flow.client.redirect_uris.begin(), flow.client.redirect_uris.end(),
-                                          r.redirect_uri) == flow.client.redirect_uris.end())
+  if (r.redirect_uri.empty() ||
+      std::find(flow.client.redirect_uris.begin(), flow.client.redirect_uris.end(),
+                r.redirect_uri) == flow.client.redirect_uris.end())
     return error_page(*this, req, 400, "redirect_uri_not_registered",
-                      "The application asked to send you to an address it has not registered.", r.client_id);
+                      "The application asked to send you to an address it has not registered.",
+                      r.client_id);
   r.state = form_value(*params, "state");
   if (r.state.size() > kMaxStateBytes) {
     r.state.clear();
     return redirect_error(*this, req, r, "invalid_request", "state is too long", "state_too_long");
   }
   if (has(*params, "request_uri"))
-    return redirect_error(*this, req, r, "request_uri_not_supported", "request_uri is not supported", "request_uri");
+    return redirect_error(*this, req, r, "request_uri_not_supported",
+                          "request_uri is not supported", "request_uri");
   if (has(*params, "request"))
-    return redirect_error(*this, req, r, "request_not_supported", "signed request objects are not supported yet",
-                          "request_object");
+    return redirect_error(*this, req, r, "request_not_supported",
+                          "signed request objects are not supported yet", "request_object");
   const std::string response_type = form_value(*params, "response_type");
   if (response_type.empty())
-    return redirect_error(*this, req, r, "invalid_request", "response_type is required", "response_type_missing");
+    return redirect_error(*this, req, r, "invalid_request", "response_type is required",
+                          "response_type_missing");
   if (response_type != "code")
-    return redirect_error(*this, req, r, "unsupported_response_type", "only response_type=code is supported",
-                          "response_type_unsupported");
+    return redirect_error(*this, req, r, "unsupported_response_type",
+                          "only response_type=code is supported", "response_type_unsupported");
   if (!flow.client.allows_grant(grants::kAuthorizationCode))
-    return redirect_error(*this, req, r, "unauthorized_client", "this client may not use the authorization code flow",
+    return redirect_error(*this, req, r, "unauthorized_client",
+                          "this client may not use the authorization code flow",
                           "grant_not_registered");
   r.code_challenge = form_value(*params, "code_challenge");
   if (r.code_challenge.empty())
-    return redirect_error(*this, req, r, "invalid_request", "code_challenge is required (PKCE with S256)",
-                          "pkce_missing");
+    return redirect_error(*this, req, r, "invalid_request",
+                          "code_challenge is required (PKCE with S256)", "pkce_missing");
   // Absent means "plain" (RFC 7636 §4.3): refused like an explicit plain.
   if (form_value(*params, "code_challenge_method") != "S256")
-    return redirect_error(*this, req, r, "invalid_request", "code_challenge_method must be S256", "pkce_method");
+    return redirect_error(*this, req, r, "invalid_request", "code_challenge_method must be S256",
+                          "pkce_method");
   if (!valid_pkce_value(r.code_challenge, 43, 43))
-    return redirect_error(*this, req, r, "invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)",
+    return redirect_error(*this, req, r, "invalid_request",
+                          "code_challenge must be a base64url SHA-256 (43 characters)",
                           "pkce_challenge_malformed");
   r.nonce = form_value(*params, "nonce");
   if (r.nonce.size() > kMaxNonceBytes)
@@ -318,20 +360,23 @@ http::Response ThreeLeggedImpl::authorize(const http::Request& req, const http::
   r.prompt = form_value(*params, "prompt");
   r.scope = form_value(*params, "scope");
   auto scope = decide_three_legged(*catalog_, flow.client, r.scope);
-  if (!scope) return redirect_error(*this, req, r, "invalid_scope", scope.error().description, to_string(scope.error().problem));
+  if (!scope)
+    return redirect_error(*this, req, r, "invalid_scope", scope.error().description,
+                          to_string(scope.error().problem));
   flow.scope = std::move(*scope);
 
   // Network-based authentication: the browser's source IP is a handset on our network.
   const std::string ip = remote_ip(info);
   if (auto msisdn = directory_->msisdn_for_ip(ip); msisdn && !has_word(r.prompt, "login")) {
     std::string cookie_header;
-    http::Response res =
-        after_identification(*this, req, flow, nullptr, *msisdn, {"nba"}, now(), false, &cookie_header);
+    http::Response res = after_identification(*this, req, flow, nullptr, *msisdn, {"nba"}, now(),
+                                              false, &cookie_header);
     if (!cookie_header.empty()) res.set(bhttp::field::set_cookie, cookie_header);
     return res;
   }
   if (has_word(r.prompt, "none"))
-    return redirect_error(*this, req, r, "login_required", "the subscriber could not be identified silently",
+    return redirect_error(*this, req, r, "login_required",
+                          "the subscriber could not be identified silently",
                           "network_authentication_failed");
   // Fallback: one-time code by SMS. First ask for the number.
   const std::string session_id = core::random_token(32);
@@ -345,12 +390,14 @@ http::Response ThreeLeggedImpl::authorize(const http::Request& req, const http::
   session.expires_at = session.created_at + kAuthorizeSessionLifetime.count();
   if (!stores_.sessions->create(session))
     return redirect_error(*this, req, r, "temporarily_unavailable", "retry later", "store");
-  http::Response res = pages::phone_number(
-      req, {.action = "/oauth2/authorize/login", .session = session_id, .csrf = session.csrf,
-            .partner = flow.client.partner});
+  http::Response res = pages::phone_number(req, {.action = "/oauth2/authorize/login",
+                                                 .session = session_id,
+                                                 .csrf = session.csrf,
+                                                 .partner = flow.client.partner});
   res.set(bhttp::field::set_cookie,
-          core::strf("{}{}={}; Path=/oauth2/authorize; Max-Age={}; HttpOnly; SameSite=Strict{}", kCookiePrefix,
-                     session_id.substr(0, 16), binding, kAuthorizeSessionLifetime.count(),
+          core::strf("{}{}={}; Path=/oauth2/authorize; Max-Age={}; HttpOnly; SameSite=Strict{}",
+                     kCookiePrefix, session_id.substr(0, 16), binding,
+                     kAuthorizeSessionLifetime.count(),
                      config_.issuer.starts_with("https://") ? "; Secure" : ""));
   return res;
 }
@@ -371,7 +418,8 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
   OAuthError bad;
   auto form = form_body(req, bad);
   if (!form) {
-    error = error_page(s, req, 400, bad.reason, "The form could not be read. Go back to the app and start again.");
+    error = error_page(s, req, 400, bad.reason,
+                       "The form could not be read. Go back to the app and start again.");
     return std::nullopt;
   }
   Continued c;
@@ -379,7 +427,8 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
   const std::string csrf = form_value(*form, "csrf");
   auto found = s.stores_.sessions->find(core::sha256_hex(c.session_id));
   if (!found) {
-    error = pages::message(req, 503, "Please try again", "The service is busy. Please try again in a moment.");
+    error = pages::message(req, 503, "Please try again",
+                           "The service is busy. Please try again in a moment.");
     return std::nullopt;
   }
   if (c.session_id.empty() || !*found || (*found)->expires_at <= s.clock_.unix_seconds()) {
@@ -391,12 +440,14 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
   const std::string binding = cookie(req, std::string(kCookiePrefix) + c.session_id.substr(0, 16));
   if (csrf.empty() || !core::constant_time_equal(csrf, c.session.csrf) || binding.empty() ||
       !core::constant_time_equal(core::sha256_hex(binding), c.session.binding_hash)) {
-    error = error_page(s, req, 403, "csrf_or_binding_mismatch",
-                       "This form was not sent from the page we showed you. Go back to the app and start again.");
+    error = error_page(
+        s, req, 403, "csrf_or_binding_mismatch",
+        "This form was not sent from the page we showed you. Go back to the app and start again.");
     return std::nullopt;
   }
   auto request = AuthorizeRequest::from_json(c.session.request_json);
-  auto client = request ? s.clients_->find(request->client_id) : store::StoreResult<std::optional<store::ClientRecord>>{};
+  auto client = request ? s.clients_->find(request->client_id)
+                        : store::StoreResult<std::optional<store::ClientRecord>>{};
   if (!request || !client || !*client || (*client)->disabled) {
     error = error_page(s, req, 400, "client_gone", "The application is no longer available.");
     return std::nullopt;
@@ -424,7 +475,9 @@ http::Response ThreeLeggedImpl::authorize_login(const http::Request& req) {
   std::optional<http::Response> error;
   auto c = continue_session(*this, req, error);
   if (!c) return std::move(*error);
-  pages::FormView view{.action = "/oauth2/authorize/login", .session = c->session_id, .csrf = c->session.csrf,
+  pages::FormView view{.action = "/oauth2/authorize/login",
+                       .session = c->session_id,
+                       .csrf = c->session.csrf,
                        .partner = c->flow.client.partner};
   const std::string phone = form_value(c->form, "phone_number");
   if (!is_e164(phone)) {
@@ -433,33 +486,39 @@ http::Response ThreeLeggedImpl::authorize_login(const http::Request& req) {
   }
   if (c->session.otp_attempts >= kMaxOtpSends * kMaxOtpAttempts) {
     stores_.sessions->finish(c->session.session_hash);
-    return redirect_error(*this, req, c->flow.request, "access_denied", "too many attempts", "otp_attempts", true);
+    return redirect_error(*this, req, c->flow.request, "access_denied", "too many attempts",
+                          "otp_attempts", true);
   }
   // Six digits, uniformly drawn: 10^6 codes against at most kMaxOtpAttempts guesses.
   const std::string raw = core::random_bytes(4);
   const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(raw[0])) << 24 |
                            static_cast<std::uint32_t>(static_cast<unsigned char>(raw[1])) << 16 |
                            static_cast<std::uint32_t>(static_cast<unsigned char>(raw[2])) << 8 |
-                           static_cast<unsigned char>(raw[3])) % 1000000u;
+                           static_cast<unsigned char>(raw[3])) %
+                          1000000u;
   char otp[8];
   std::snprintf(otp, sizeof otp, "%06u", n);
   c->session.otp_subscriber = phone;
   c->session.otp_expires_at = now() + kOtpLifetime.count();
-  c->session.otp_attempts += kMaxOtpAttempts - (c->session.otp_attempts % kMaxOtpAttempts);  // a new code: count sends
+  c->session.otp_attempts +=
+      kMaxOtpAttempts - (c->session.otp_attempts % kMaxOtpAttempts);  // a new code: count sends
   // Unknown numbers get the same page but no code (no subscriber enumeration).
   c->session.otp_hash.clear();
   if (directory_->knows(phone)) {
     c->session.otp_hash = otp_hash(c->session, otp);
     const bool sent = directory_->send_to_handset(
         phone, {.from = "Tollgate",
-                .text = core::strf("{} is your Tollgate code to continue with {}. It expires in 5 minutes. "
-                                   "Never share it.",
-                                   otp, c->flow.client.partner)});
+                .text = core::strf(
+                    "{} is your Tollgate code to continue with {}. It expires in 5 minutes. "
+                    "Never share it.",
+                    otp, c->flow.client.partner)});
     if (!sent) http::log_warn("one-time code could not be delivered to the handset");
   }
-  audit("otp_sent", {{"client_id", c->flow.client.client_id}, {"known", !c->session.otp_hash.empty()}});
+  audit("otp_sent",
+        {{"client_id", c->flow.client.client_id}, {"known", !c->session.otp_hash.empty()}});
   if (!stores_.sessions->update(c->session))
-    return error_page(*this, req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
+    return error_page(*this, req, 400, "session_gone",
+                      "This sign-in has expired. Go back to the app and start again.");
   view.action = "/oauth2/authorize/otp";
   view.phone_masked = pages::mask_msisdn(phone);
   return pages::one_time_code(req, view);
@@ -469,7 +528,9 @@ http::Response ThreeLeggedImpl::authorize_otp(const http::Request& req) {
   std::optional<http::Response> error;
   auto c = continue_session(*this, req, error);
   if (!c) return std::move(*error);
-  pages::FormView view{.action = "/oauth2/authorize/otp", .session = c->session_id, .csrf = c->session.csrf,
+  pages::FormView view{.action = "/oauth2/authorize/otp",
+                       .session = c->session_id,
+                       .csrf = c->session.csrf,
                        .partner = c->flow.client.partner,
                        .phone_masked = pages::mask_msisdn(c->session.otp_subscriber)};
   if (c->session.otp_subscriber.empty()) {
@@ -485,11 +546,13 @@ http::Response ThreeLeggedImpl::authorize_otp(const http::Request& req) {
     audit("otp_failed", {{"client_id", c->flow.client.client_id}, {"expired", !live}}, true);
     if (c->session.otp_attempts % kMaxOtpAttempts == 0 || !live) {
       stores_.sessions->finish(c->session.session_hash);
-      return redirect_error(*this, req, c->flow.request, "access_denied", "the subscriber could not be authenticated",
+      return redirect_error(*this, req, c->flow.request, "access_denied",
+                            "the subscriber could not be authenticated",
                             live ? "otp_attempts" : "otp_expired", true);
     }
     if (!stores_.sessions->update(c->session))
-      return error_page(*this, req, 400, "session_gone", "This sign-in has expired. Go back to the app and start again.");
+      return error_page(*this, req, 400, "session_gone",
+                        "This sign-in has expired. Go back to the app and start again.");
     view.error = "That code is not right. Check the SMS and try again.";
     return pages::one_time_code(req, view);
   }
@@ -499,17 +562,20 @@ http::Response ThreeLeggedImpl::authorize_otp(const http::Request& req) {
   const bool needs_page = c->flow.scope.purpose->legal_basis == catalog::LegalBasis::kConsent;
   if (!needs_page) stores_.sessions->finish(c->session.session_hash);
   std::string unused_cookie;
-  http::Response res = after_identification(*this, req, c->flow, &c->session, subscriber, {"otp"}, now(), true,
-                                            &unused_cookie);
+  http::Response res = after_identification(*this, req, c->flow, &c->session, subscriber, {"otp"},
+                                            now(), true, &unused_cookie);
   if (res.result() == bhttp::status::ok) {
     // The consent page: re-render it with this page's session id.
     pages::ConsentView v;
     v.partner = c->flow.client.partner;
     v.purpose = c->flow.scope.purpose->name;
-    v.purpose_words = c->flow.scope.purpose->description.empty() ? pages::purpose_in_words(v.purpose)
-                                                                 : c->flow.scope.purpose->description;
-    for (const auto& sc : c->flow.scope.api.granted.items()) v.scope_words.push_back(pages::scope_in_words(sc));
-    if (c->flow.scope.offline_access) v.scope_words.push_back(pages::scope_in_words(kScopeOfflineAccess));
+    v.purpose_words = c->flow.scope.purpose->description.empty()
+                          ? pages::purpose_in_words(v.purpose)
+                          : c->flow.scope.purpose->description;
+    for (const auto& sc : c->flow.scope.api.granted.items())
+      v.scope_words.push_back(pages::scope_in_words(sc));
+    if (c->flow.scope.offline_access)
+      v.scope_words.push_back(pages::scope_in_words(kScopeOfflineAccess));
     v.subscriber_masked = pages::mask_msisdn(subscriber);
     v.action = "/oauth2/authorize/consent";
     v.session = c->session_id;
@@ -525,41 +591,53 @@ http::Response ThreeLeggedImpl::authorize_consent(const http::Request& req) {
   auto c = continue_session(*this, req, error);
   if (!c) return std::move(*error);
   if (c->session.subscriber.empty())
-    return error_page(*this, req, 400, "consent_before_identification", "This sign-in has not identified you yet.");
+    return error_page(*this, req, 400, "consent_before_identification",
+                      "This sign-in has not identified you yet.");
   // One answer per session: two racing posts cannot both issue a code.
   auto finished = stores_.sessions->finish(c->session.session_hash);
   if (!finished || !*finished)
-    return error_page(*this, req, 400, "session_already_used", "This sign-in was already completed.");
+    return error_page(*this, req, 400, "session_already_used",
+                      "This sign-in was already completed.");
   const std::string decision = form_value(c->form, "decision");
   if (decision != "allow") {
-    audit("consent_denied", {{"client_id", c->flow.client.client_id},
-                             {"sub", tokens_.pairwise_sub(c->flow.client.partner, c->session.subscriber)},
-                             {"purpose", c->flow.scope.purpose->name}});
-    return redirect_error(*this, req, c->flow.request, "access_denied", "the subscriber denied the request",
-                          "consent_denied", true);
+    audit("consent_denied",
+          {{"client_id", c->flow.client.client_id},
+           {"sub", tokens_.pairwise_sub(c->flow.client.partner, c->session.subscriber)},
+           {"purpose", c->flow.scope.purpose->name}});
+    return redirect_error(*this, req, c->flow.request, "access_denied",
+                          "the subscriber denied the request", "consent_denied", true);
   }
   auto consent = record_consent(c->flow.client, c->session.subscriber, c->flow.scope);
   if (!consent)
-    return redirect_error(*this, req, c->flow.request, "temporarily_unavailable", "retry later", "store", true);
-  return issue_code(*this, req, c->flow, c->session.subscriber, c->session.amr, c->session.auth_time,
-                    consent->consent_id, true);
+    return redirect_error(*this, req, c->flow.request, "temporarily_unavailable", "retry later",
+                          "store", true);
+  return issue_code(*this, req, c->flow, c->session.subscriber, c->session.amr,
+                    c->session.auth_time, consent->consent_id, true);
 }
 
-http::Response ThreeLeggedImpl::token_authorization_code(const http::Request& req, const http::Form& form,
+http::Response ThreeLeggedImpl::token_authorization_code(const http::Request& req,
+                                                         const http::Form& form,
                                                          const store::ClientRecord& client) {
   const std::string code = form_value(form, "code");
   const std::string redirect_uri = form_value(form, "redirect_uri");
   const std::string verifier = form_value(form, "code_verifier");
   auto refuse = [&](std::string_view error, std::string description, std::string_view reason) {
-    audit("token_refused", {{"client_id", client.client_id}, {"grant", grants::kAuthorizationCode},
-                            {"error", error}, {"reason", reason}}, true);
+    audit("token_refused",
+          {{"client_id", client.client_id},
+           {"grant", grants::kAuthorizationCode},
+           {"error", error},
+           {"reason", reason}},
+          true);
     return oauth_error(req, {400, std::string(error), std::move(description)});
   };
   if (code.empty()) return refuse("invalid_request", "code is required", "code_missing");
-  if (redirect_uri.empty()) return refuse("invalid_request", "redirect_uri is required", "redirect_uri_missing");
-  if (verifier.empty()) return refuse("invalid_request", "code_verifier is required (PKCE)", "pkce_verifier_missing");
+  if (redirect_uri.empty())
+    return refuse("invalid_request", "redirect_uri is required", "redirect_uri_missing");
+  if (verifier.empty())
+    return refuse("invalid_request", "code_verifier is required (PKCE)", "pkce_verifier_missing");
   if (!valid_pkce_value(verifier, 43, 128))
-    return refuse("invalid_request", "code_verifier must be 43-128 unreserved characters", "pkce_verifier_malformed");
+    return refuse("invalid_request", "code_verifier must be 43-128 unreserved characters",
+                  "pkce_verifier_malformed");
 
   const std::string code_hash = core::sha256_hex(code);
   auto redeemed = stores_.codes->redeem(code_hash, now());
@@ -574,10 +652,13 @@ http::Response ThreeLeggedImpl::token_authorization_code(const http::Request& re
       const auto& rec = *redeemed->record;
       if (!rec.refresh_family.empty()) stores_.refresh_tokens->revoke_family(rec.refresh_family);
       if (!rec.access_jti.empty() && hooks_.revoke_access_token)
-        hooks_.revoke_access_token(rec.access_jti, rec.grant.client_id, rec.access_exp, "code_reused");
-      audit("code_reuse", {{"client_id", client.client_id},
-                           {"revoked_jti", rec.access_jti},
-                           {"revoked_refresh_family", rec.refresh_family}}, true);
+        hooks_.revoke_access_token(rec.access_jti, rec.grant.client_id, rec.access_exp,
+                                   "code_reused");
+      audit("code_reuse",
+            {{"client_id", client.client_id},
+             {"revoked_jti", rec.access_jti},
+             {"revoked_refresh_family", rec.refresh_family}},
+            true);
       return refuse("invalid_grant", "the authorization code was already used", "code_reused");
     }
     case store::RedeemOutcome::kRedeemed:
@@ -585,22 +666,30 @@ http::Response ThreeLeggedImpl::token_authorization_code(const http::Request& re
   }
   const store::AuthCodeRecord& rec = *redeemed->record;
   if (rec.grant.client_id != client.client_id)
-    return refuse("invalid_grant", "the authorization code was issued to another client", "code_client_mismatch");
+    return refuse("invalid_grant", "the authorization code was issued to another client",
+                  "code_client_mismatch");
   if (rec.redirect_uri != redirect_uri)
-    return refuse("invalid_grant", "redirect_uri does not match the authorization request", "redirect_uri_mismatch");
+    return refuse("invalid_grant", "redirect_uri does not match the authorization request",
+                  "redirect_uri_mismatch");
   const std::string computed = core::base64url_encode(core::sha256(verifier));
   if (!core::constant_time_equal(computed, rec.code_challenge))
-    return refuse("invalid_grant", "code_verifier does not match the code_challenge", "pkce_mismatch");
+    return refuse("invalid_grant", "code_verifier does not match the code_challenge",
+                  "pkce_mismatch");
   // The client's access may have changed since the code was issued.
   auto scope = decide_three_legged(*catalog_, client, rec.grant.scope);
-  if (!scope) return refuse("invalid_grant", "the client may no longer be granted this scope", "scope_no_longer_allowed");
+  if (!scope)
+    return refuse("invalid_grant", "the client may no longer be granted this scope",
+                  "scope_no_longer_allowed");
   auto in_force = consent_in_force(rec.grant);
   if (!in_force) return oauth_error(req, in_force.error());
   if (!*in_force) return refuse("invalid_grant", "the consent was withdrawn", "consent_withdrawn");
 
-  auto issued = issue(client, *scope, rec.grant, grants::kAuthorizationCode, grants::kAuthorizationCode, std::nullopt);
+  auto issued = issue(client, *scope, rec.grant, grants::kAuthorizationCode,
+                      grants::kAuthorizationCode, std::nullopt);
   if (!issued) return oauth_error(req, issued.error());
-  if (auto r = stores_.codes->record_issued(code_hash, issued->jti, issued->exp, issued->refresh_family); !r)
+  if (auto r =
+          stores_.codes->record_issued(code_hash, issued->jti, issued->exp, issued->refresh_family);
+      !r)
     http::log_warn("could not link tokens to their authorization code: " + r.error().message);
   return oauth_json(req, 200, issued->body);
 }

@@ -72,33 +72,46 @@ Hint resolve_hint(const SubscriberDirectory& dir, std::string_view hint) {
 
 }  // namespace
 
-http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req, const http::ConnectionInfo& info) {
+http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
+                                                      const http::ConnectionInfo& info) {
   OAuthError bad;
   auto form = form_body(req, bad);
   if (!form) return oauth_error(req, bad);
-  if (!hooks_.authenticate) return oauth_error(req, {401, "invalid_client", "client authentication failed"});
+  if (!hooks_.authenticate)
+    return oauth_error(req, {401, "invalid_client", "client authentication failed"});
   auto client = hooks_.authenticate(req, *form, config_.issuer + "/oauth2/bc-authorize", info);
   if (!client) return std::move(client.error());
-  auto refuse = [&](unsigned status, std::string_view error, std::string description, std::string_view reason) {
-    audit("bc_authorize_refused", {{"client_id", client->client_id}, {"error", error}, {"reason", reason}}, true);
+  auto refuse = [&](unsigned status, std::string_view error, std::string description,
+                    std::string_view reason) {
+    audit("bc_authorize_refused",
+          {{"client_id", client->client_id}, {"error", error}, {"reason", reason}}, true);
     return oauth_error(req, {status, std::string(error), std::move(description)});
   };
   if (!client->allows_grant(grants::kCiba))
-    return refuse(400, "unauthorized_client", "this client may not use CIBA", "grant_not_registered");
+    return refuse(400, "unauthorized_client", "this client may not use CIBA",
+                  "grant_not_registered");
   if (has(*form, "request"))
-    return refuse(400, "invalid_request", "signed authentication requests are not supported yet", "request_object");
+    return refuse(400, "invalid_request", "signed authentication requests are not supported yet",
+                  "request_object");
   if (has(*form, "login_hint_token") || has(*form, "id_token_hint"))
     return refuse(400, "invalid_request", "only login_hint is accepted", "other_hint");
   const std::string hint = form_value(*form, "login_hint");
-  if (hint.empty()) return refuse(400, "invalid_request", "login_hint is required", "login_hint_missing");
-  if (!has(*form, "scope")) return refuse(400, "invalid_scope", "scope is required", "scope_missing");
+  if (hint.empty())
+    return refuse(400, "invalid_request", "login_hint is required", "login_hint_missing");
+  if (!has(*form, "scope"))
+    return refuse(400, "invalid_scope", "scope is required", "scope_missing");
   auto scope = decide_three_legged(*catalog_, *client, form_value(*form, "scope"));
-  if (!scope) return refuse(400, "invalid_scope", scope.error().description, to_string(scope.error().problem));
+  if (!scope)
+    return refuse(400, "invalid_scope", scope.error().description,
+                  to_string(scope.error().problem));
   Hint who = resolve_hint(*directory_, hint);
   if (who.malformed)
-    return refuse(400, "invalid_request", "login_hint must be tel:+E164, ipport:IP[:port] or operatortoken:...",
+    return refuse(400, "invalid_request",
+                  "login_hint must be tel:+E164, ipport:IP[:port] or operatortoken:...",
                   "login_hint_malformed");
-  if (!who.msisdn) return refuse(400, "unknown_user_id", "the login_hint names no subscriber of ours", "unknown_user");
+  if (!who.msisdn)
+    return refuse(400, "unknown_user_id", "the login_hint names no subscriber of ours",
+                  "unknown_user");
 
   const std::string auth_req_id = core::random_token(32);
   store::CibaRequestRecord rec;
@@ -129,18 +142,23 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req, 
       rec.grant.amr.push_back("sms");
     }
   }
-  if (auto r = stores_.ciba->create(rec); !r) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
+  if (auto r = stores_.ciba->create(rec); !r)
+    return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
   if (!approval.empty()) {
     std::string what;
-    for (const auto& s : scope->api.granted.items()) what += (what.empty() ? "" : "; ") + pages::scope_in_words(s);
-    const std::string why = scope->purpose->description.empty() ? pages::purpose_in_words(scope->purpose->name)
-                                                                : scope->purpose->description;
+    for (const auto& s : scope->api.granted.items())
+      what += (what.empty() ? "" : "; ") + pages::scope_in_words(s);
+    const std::string why = scope->purpose->description.empty()
+                                ? pages::purpose_in_words(scope->purpose->name)
+                                : scope->purpose->description;
     HandsetMessage m{.from = "Tollgate",
-                     .text = core::strf("{} asks for permission to {}, {}. Do you allow it?", client->partner, what, why),
+                     .text = core::strf("{} asks for permission to {}, {}. Do you allow it?",
+                                        client->partner, what, why),
                      .action_url = config_.issuer + "/oauth2/ciba/decide",
                      .token = approval};
     if (!directory_->send_to_handset(*who.msisdn, m)) {
-      audit("bc_authorize_refused", {{"client_id", client->client_id}, {"reason", "handset_unreachable"}}, true);
+      audit("bc_authorize_refused",
+            {{"client_id", client->client_id}, {"reason", "handset_unreachable"}}, true);
       return oauth_error(req, {403, "access_denied", "the subscriber cannot be asked for consent"});
     }
   }
@@ -157,63 +175,83 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req, 
 http::Response ThreeLeggedImpl::ciba_decide(const http::Request& req) {
   OAuthError bad;
   auto form = form_body(req, bad);
-  if (!form) return pages::message(req, 400, "Something went wrong", "This answer could not be read.");
+  if (!form)
+    return pages::message(req, 400, "Something went wrong", "This answer could not be read.");
   const std::string token = form_value(*form, "token");
   const std::string decision = form_value(*form, "decision");
   if (token.empty() || (decision != "allow" && decision != "deny"))
     return pages::message(req, 400, "Something went wrong", "This answer could not be read.");
   const std::string hash = core::sha256_hex(token);
   auto found = stores_.ciba->find_by_approval(hash);
-  if (!found) return pages::message(req, 503, "Please try again", "The service is busy. Please try again.");
+  if (!found)
+    return pages::message(req, 503, "Please try again", "The service is busy. Please try again.");
   if (!*found || (*found)->status != store::CibaStatus::kPending || (*found)->expires_at <= now())
-    return pages::message(req, 400, "This request has ended", "It was already answered, or it expired.");
+    return pages::message(req, 400, "This request has ended",
+                          "It was already answered, or it expired.");
   const store::CibaRequestRecord& pending = **found;
   std::string consent_id;
   if (decision == "allow") {
     auto client = clients_->find(pending.grant.client_id);
     if (!client || !*client || (*client)->disabled)
-      return pages::message(req, 400, "This request has ended", "The application is no longer available.");
+      return pages::message(req, 400, "This request has ended",
+                            "The application is no longer available.");
     auto scope = decide_three_legged(*catalog_, **client, pending.grant.scope);
-    if (!scope) return pages::message(req, 400, "This request has ended", "The application's access changed.");
+    if (!scope)
+      return pages::message(req, 400, "This request has ended",
+                            "The application's access changed.");
     auto consent = record_consent(**client, pending.grant.subscriber, *scope);
-    if (!consent) return pages::message(req, 503, "Please try again", "The service is busy. Please try again.");
+    if (!consent)
+      return pages::message(req, 503, "Please try again", "The service is busy. Please try again.");
     consent_id = consent->consent_id;
   }
   auto decided = stores_.ciba->decide(hash, decision == "allow", consent_id, now());
-  if (!decided) return pages::message(req, 503, "Please try again", "The service is busy. Please try again.");
+  if (!decided)
+    return pages::message(req, 503, "Please try again", "The service is busy. Please try again.");
   if (decided->outcome != store::DecideOutcome::kDecided)
-    return pages::message(req, 400, "This request has ended", "It was already answered, or it expired.");
+    return pages::message(req, 400, "This request has ended",
+                          "It was already answered, or it expired.");
   if (decision != "allow")
-    audit("consent_denied", {{"client_id", pending.grant.client_id},
-                             {"sub", tokens_.pairwise_sub(pending.grant.partner, pending.grant.subscriber)},
-                             {"purpose", pending.grant.purpose}});
+    audit("consent_denied",
+          {{"client_id", pending.grant.client_id},
+           {"sub", tokens_.pairwise_sub(pending.grant.partner, pending.grant.subscriber)},
+           {"purpose", pending.grant.purpose}});
   return decision == "allow"
-             ? pages::message(req, 200, "Allowed", pending.grant.partner + " may now continue. You can close this page.")
-             : pages::message(req, 200, "Denied", pending.grant.partner + " was told you said no. You can close this page.");
+             ? pages::message(req, 200, "Allowed",
+                              pending.grant.partner + " may now continue. You can close this page.")
+             : pages::message(
+                   req, 200, "Denied",
+                   pending.grant.partner + " was told you said no. You can close this page.");
 }
 
 http::Response ThreeLeggedImpl::token_ciba(const http::Request& req, const http::Form& form,
-                                          const store::ClientRecord& client) {
+                                           const store::ClientRecord& client) {
   auto refuse = [&](std::string_view error, std::string description, std::string_view reason,
                     std::optional<std::int64_t> interval = std::nullopt) {
     audit("token_refused",
-          {{"client_id", client.client_id}, {"grant", grants::kCiba}, {"error", error}, {"reason", reason}},
+          {{"client_id", client.client_id},
+           {"grant", grants::kCiba},
+           {"error", error},
+           {"reason", reason}},
           error != "authorization_pending");
     boost::json::object body{{"error", error}, {"error_description", std::move(description)}};
     if (interval) body["interval"] = *interval;
     return oauth_json(req, 400, body);
   };
   const std::string id = form_value(form, "auth_req_id");
-  if (id.empty()) return refuse("invalid_request", "auth_req_id is required", "auth_req_id_missing");
+  if (id.empty())
+    return refuse("invalid_request", "auth_req_id is required", "auth_req_id_missing");
   auto polled = stores_.ciba->poll(core::sha256_hex(id), client.client_id, now());
   if (!polled) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
   switch (polled->outcome) {
     case store::PollOutcome::kUnknown:
-      return refuse("invalid_grant", "auth_req_id is invalid or was issued to another client", "auth_req_unknown");
+      return refuse("invalid_grant", "auth_req_id is invalid or was issued to another client",
+                    "auth_req_unknown");
     case store::PollOutcome::kExpired:
-      return refuse("expired_token", "auth_req_id has expired; make a new request", "auth_req_expired");
+      return refuse("expired_token", "auth_req_id has expired; make a new request",
+                    "auth_req_expired");
     case store::PollOutcome::kSlowDown:
-      return refuse("slow_down", "polling too fast; wait the interval", "slow_down", polled->record->interval);
+      return refuse("slow_down", "polling too fast; wait the interval", "slow_down",
+                    polled->record->interval);
     case store::PollOutcome::kPending:
       return refuse("authorization_pending", "the subscriber has not answered yet", "pending");
     case store::PollOutcome::kDenied:
@@ -225,7 +263,9 @@ http::Response ThreeLeggedImpl::token_ciba(const http::Request& req, const http:
   }
   const store::GrantContext& grant = polled->record->grant;
   auto scope = decide_three_legged(*catalog_, client, grant.scope);
-  if (!scope) return refuse("invalid_grant", "the client may no longer be granted this scope", "scope_no_longer_allowed");
+  if (!scope)
+    return refuse("invalid_grant", "the client may no longer be granted this scope",
+                  "scope_no_longer_allowed");
   auto in_force = consent_in_force(grant);
   if (!in_force) return oauth_error(req, in_force.error());
   if (!*in_force) return refuse("invalid_grant", "the consent was withdrawn", "consent_withdrawn");

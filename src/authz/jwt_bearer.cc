@@ -43,43 +43,61 @@ http::Response ThreeLeggedImpl::jwt_bearer(const http::Request& req, const http:
                                            const http::ConnectionInfo& info) {
   std::string client_id;
   auto refuse = [&](std::string_view error, std::string description, std::string_view reason) {
-    audit("token_refused", {{"client_id", client_id.substr(0, 128)}, {"grant", grants::kJwtBearer},
-                            {"error", error}, {"reason", reason}}, true);
+    audit("token_refused",
+          {{"client_id", client_id.substr(0, 128)},
+           {"grant", grants::kJwtBearer},
+           {"error", error},
+           {"reason", reason}},
+          true);
     return oauth_error(req, {400, std::string(error), std::move(description)});
   };
   const std::string assertion = form_value(form, "assertion");
-  if (assertion.empty()) return refuse("invalid_request", "assertion is required", "assertion_missing");
+  if (assertion.empty())
+    return refuse("invalid_request", "assertion is required", "assertion_missing");
   if (has(form, "scope"))
-    return refuse("invalid_request", "the scope parameter must not be sent; use the assertion's scope claim",
+    return refuse("invalid_request",
+                  "the scope parameter must not be sent; use the assertion's scope claim",
                   "scope_parameter");
   auto parsed = core::parse_compact(assertion, asymmetric_algs());
-  if (!parsed) return refuse("invalid_grant", "the assertion is not a valid JWT", core::to_string(parsed.error()));
+  if (!parsed)
+    return refuse("invalid_grant", "the assertion is not a valid JWT",
+                  core::to_string(parsed.error()));
   client_id = std::string(core::get_string(parsed->payload, "iss").value_or(""));
   if (client_id.empty()) return refuse("invalid_grant", "the assertion has no iss", "iss_missing");
 
   store::ClientRecord client;
   if (carries_client_auth(req, form)) {
-    if (!hooks_.authenticate) return refuse("invalid_grant", "client authentication is not available", "no_auth_hook");
+    if (!hooks_.authenticate)
+      return refuse("invalid_grant", "client authentication is not available", "no_auth_hook");
     auto authenticated = hooks_.authenticate(req, form, config_.token_endpoint(), info);
     if (!authenticated) return std::move(authenticated.error());
     if (authenticated->client_id != client_id)
-      return refuse("invalid_grant", "the assertion's iss is not the authenticated client", "iss_client_mismatch");
+      return refuse("invalid_grant", "the assertion's iss is not the authenticated client",
+                    "iss_client_mismatch");
     client = std::move(*authenticated);
   } else {
     auto found = clients_->find(client_id);
     if (!found) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
     if (!*found || (*found)->disabled)
-      return refuse("invalid_grant", "the assertion's issuer is not a known client", "unknown_client");
+      return refuse("invalid_grant", "the assertion's issuer is not a known client",
+                    "unknown_client");
     client = std::move(**found);
   }
   if (!client.allows_grant(grants::kJwtBearer)) {
-    audit("token_refused", {{"client_id", client_id}, {"grant", grants::kJwtBearer}, {"reason", "grant_not_registered"}},
+    audit("token_refused",
+          {{"client_id", client_id},
+           {"grant", grants::kJwtBearer},
+           {"reason", "grant_not_registered"}},
           true);
-    return oauth_error(req, {400, "unauthorized_client", "this client may not use the JWT bearer grant"});
+    return oauth_error(
+        req, {400, "unauthorized_client", "this client may not use the JWT bearer grant"});
   }
-  if (!hooks_.client_keys) return refuse("invalid_grant", "no client keys are available", "no_key_hook");
+  if (!hooks_.client_keys)
+    return refuse("invalid_grant", "no client keys are available", "no_key_hook");
   auto keys = hooks_.client_keys(client, false);
-  if (!keys) return refuse("invalid_grant", "the client has no usable registered keys", "client_keys_unavailable");
+  if (!keys)
+    return refuse("invalid_grant", "the client has no usable registered keys",
+                  "client_keys_unavailable");
 
   core::VerifyPolicy policy;
   policy.allowed_algs = asymmetric_algs();
@@ -92,44 +110,56 @@ http::Response ThreeLeggedImpl::jwt_bearer(const http::Request& req, const http:
   policy.require_jti = true;
   auto verified = core::verify_jwt(assertion, **keys, policy, clock_.now());
   if (!verified && verified.error() == core::JoseStatus::kKidUnknown) {
-    if (auto fresh = hooks_.client_keys(client, true)) verified = core::verify_jwt(assertion, **fresh, policy, clock_.now());
+    if (auto fresh = hooks_.client_keys(client, true))
+      verified = core::verify_jwt(assertion, **fresh, policy, clock_.now());
   }
-  if (!verified) return refuse("invalid_grant", "the assertion is not valid", core::to_string(verified.error()));
+  if (!verified)
+    return refuse("invalid_grant", "the assertion is not valid", core::to_string(verified.error()));
   const std::int64_t t = now();
   if (verified->exp - t > kMaxAssertionSeconds)
-    return refuse("invalid_grant", "the assertion expires more than 300 s from now", "assertion_exp_too_far");
+    return refuse("invalid_grant", "the assertion expires more than 300 s from now",
+                  "assertion_exp_too_far");
   if (verified->iat && verified->exp - *verified->iat > kMaxAssertionSeconds)
-    return refuse("invalid_grant", "the assertion lives longer than 300 s", "assertion_lifetime_too_long");
-  if (verified->jti.size() > 256) return refuse("invalid_grant", "the assertion's jti is too long", "jti_too_long");
+    return refuse("invalid_grant", "the assertion lives longer than 300 s",
+                  "assertion_lifetime_too_long");
+  if (verified->jti.size() > 256)
+    return refuse("invalid_grant", "the assertion's jti is too long", "jti_too_long");
 
   // The subject.
   std::string msisdn;
   std::vector<std::string> amr;
   const std::string& sub = verified->sub;
   if (sub.starts_with("tel:")) {
-    if (is_e164(std::string_view(sub).substr(4)) && directory_->knows(std::string_view(sub).substr(4)))
+    if (is_e164(std::string_view(sub).substr(4)) &&
+        directory_->knows(std::string_view(sub).substr(4)))
       msisdn = sub.substr(4);
     amr = {"tel"};
   } else if (sub.starts_with("operatortoken:") && sub.size() > 14) {
     msisdn = directory_->resolve_operator_token(std::string_view(sub).substr(14)).value_or("");
     amr = {"nba"};
   } else {
-    return refuse("invalid_grant", "sub must be tel:+E164 or operatortoken:<token>", "sub_malformed");
+    return refuse("invalid_grant", "sub must be tel:+E164 or operatortoken:<token>",
+                  "sub_malformed");
   }
-  if (msisdn.empty()) return refuse("invalid_grant", "the subject is not a subscriber of ours", "unknown_subject");
+  if (msisdn.empty())
+    return refuse("invalid_grant", "the subject is not a subscriber of ours", "unknown_subject");
 
   const auto scope_claim = core::get_string(verified->claims, "scope");
-  if (!scope_claim) return refuse("invalid_scope", "the assertion needs a scope claim", "scope_claim_missing");
+  if (!scope_claim)
+    return refuse("invalid_scope", "the assertion needs a scope claim", "scope_claim_missing");
   auto scope = decide_three_legged(*catalog_, client, *scope_claim);
-  if (!scope) return refuse("invalid_scope", scope.error().description, to_string(scope.error().problem));
+  if (!scope)
+    return refuse("invalid_scope", scope.error().description, to_string(scope.error().problem));
 
   // Replay: the jti once per client (checked after every other test, so that a
   // refused assertion never burns its jti).
-  if (!hooks_.accept_jti_once) return refuse("invalid_grant", "replay protection is not available", "no_replay_hook");
+  if (!hooks_.accept_jti_once)
+    return refuse("invalid_grant", "replay protection is not available", "no_replay_hook");
   auto fresh = hooks_.accept_jti_once(client.client_id, verified->jti,
                                       verified->exp + config_.clock_skew.count());
   if (!fresh) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
-  if (!*fresh) return refuse("invalid_grant", "the assertion was already used", "assertion_replayed");
+  if (!*fresh)
+    return refuse("invalid_grant", "the assertion was already used", "assertion_replayed");
 
   store::GrantContext grant{.client_id = client.client_id,
                             .partner = client.partner,
@@ -142,10 +172,12 @@ http::Response ThreeLeggedImpl::jwt_bearer(const http::Request& req, const http:
     auto consent = covering_consent(client.partner, msisdn, *scope);
     if (!consent) return oauth_error(req, consent.error());
     if (!*consent)
-      return refuse("invalid_grant", "the subscriber has not consented to this purpose and scope", "consent_missing");
+      return refuse("invalid_grant", "the subscriber has not consented to this purpose and scope",
+                    "consent_missing");
     grant.consent_id = (*consent)->consent_id;
   }
-  auto issued = issue(client, *scope, grant, grants::kJwtBearer, std::nullopt, kJwtBearerMaxLifetime);
+  auto issued =
+      issue(client, *scope, grant, grants::kJwtBearer, std::nullopt, kJwtBearerMaxLifetime);
   if (!issued) return oauth_error(req, issued.error());
   return oauth_json(req, 200, issued->body);
 }

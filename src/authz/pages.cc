@@ -23,37 +23,50 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kScopeWo
     {"quality-on-demand:sessions:read", "see the connection quality sessions of your device"},
     {"quality-on-demand:sessions:update", "extend a connection quality session of your device"},
     {"quality-on-demand:sessions:delete", "end a connection quality session of your device"},
-    {"quality-on-demand:sessions:retrieve-by-device", "list the connection quality sessions of your device"},
+    {"quality-on-demand:sessions:retrieve-by-device",
+     "list the connection quality sessions of your device"},
     {"qos-profiles:read", "read the connection quality profiles available to you"},
     {"kyc-match:match", "check the personal details you gave against those your operator holds"},
     {"geofencing-subscriptions:read", "see the area alerts set up for your device"},
     {"sim-swap-subscriptions:read", "see the SIM change alerts set up for your number"},
-    {"device-reachability-status-subscriptions:read", "see the connectivity alerts set up for your device"},
+    {"device-reachability-status-subscriptions:read",
+     "see the connectivity alerts set up for your device"},
     {"device-roaming-status-subscriptions:read", "see the roaming alerts set up for your device"},
     {"openid", "confirm that you are a customer of this operator"},
     {"offline_access", "keep this access while you are not using the app"},
 }};
 
 constexpr std::string_view kStyle =
-    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;background:#f3f5f8;color:#1c2430;"
-    "margin:0}main{max-width:30rem;margin:2.5rem auto;background:#fff;border-radius:12px;padding:2rem;"
+    "body{font-family:system-ui,-apple-system,'Segoe "
+    "UI',Roboto,sans-serif;background:#f3f5f8;color:#1c2430;"
+    "margin:0}main{max-width:30rem;margin:2.5rem "
+    "auto;background:#fff;border-radius:12px;padding:2rem;"
     "box-shadow:0 2px 12px rgba(0,0,0,.08)}h1{font-size:1.35rem;margin:0 0 1rem}.op{color:#5b6677;"
-    "font-size:.85rem;letter-spacing:.04em;text-transform:uppercase;margin-bottom:.5rem}ul{padding-left:1.2rem}"
-    "li{margin:.35rem 0}.why{background:#eef3fb;border-radius:8px;padding:.75rem 1rem;margin:1rem 0}"
+    "font-size:.85rem;letter-spacing:.04em;text-transform:uppercase;margin-bottom:.5rem}ul{padding-"
+    "left:1.2rem}"
+    "li{margin:.35rem 0}.why{background:#eef3fb;border-radius:8px;padding:.75rem 1rem;margin:1rem "
+    "0}"
     ".small{color:#5b6677;font-size:.85rem}.err{background:#fdecec;color:#8a1c1c;border-radius:8px;"
-    "padding:.6rem 1rem}.buttons{display:flex;gap:.75rem;margin-top:1.5rem}button{flex:1;font-size:1rem;"
-    "padding:.75rem;border-radius:8px;border:1px solid #1f5fbf;cursor:pointer}.allow{background:#1f5fbf;"
+    "padding:.6rem "
+    "1rem}.buttons{display:flex;gap:.75rem;margin-top:1.5rem}button{flex:1;font-size:1rem;"
+    "padding:.75rem;border-radius:8px;border:1px solid "
+    "#1f5fbf;cursor:pointer}.allow{background:#1f5fbf;"
     "color:#fff}.deny{background:#fff;color:#1f5fbf}input[type=text],input[type=tel]{width:100%;"
-    "box-sizing:border-box;font-size:1.1rem;padding:.6rem;border:1px solid #b8c2d1;border-radius:8px}";
+    "box-sizing:border-box;font-size:1.1rem;padding:.6rem;border:1px solid "
+    "#b8c2d1;border-radius:8px}";
 
-http::Response page(const http::Request& req, unsigned status, std::string_view title, const std::string& body) {
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                     "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+http::Response page(const http::Request& req, unsigned status, std::string_view title,
+                    const std::string& body) {
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<meta name=\"referrer\" content=\"no-referrer\"><title>";
   html += escape(title);
   html += "</title><style>";
   html += kStyle;
-  html += "</style></head><body><main><div class=\"op\">Tollgate Mobile &middot; operator sign-in</div>";
+  html +=
+      "</style></head><body><main><div class=\"op\">Tollgate Mobile &middot; operator "
+      "sign-in</div>";
   html += body;
   html += "</main></body></html>\n";
   http::Response res{static_cast<bhttp::status>(status), req.version()};
@@ -80,12 +93,23 @@ std::string escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -121,7 +145,8 @@ std::string mask_msisdn(std::string_view msisdn) {
 void protect(http::Response& res) {
   res.set(bhttp::field::cache_control, "no-store");
   res.set(bhttp::field::pragma, "no-cache");
-  res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  res.set("Content-Security-Policy",
+          "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
   res.set("X-Frame-Options", "DENY");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
@@ -129,7 +154,8 @@ void protect(http::Response& res) {
 
 http::Response consent(const http::Request& req, const ConsentView& v) {
   std::string b = "<h1>Allow " + escape(v.partner) + " to use your mobile data?</h1>";
-  b += "<p><strong>" + escape(v.partner) + "</strong> asks your operator for permission to:</p><ul>";
+  b +=
+      "<p><strong>" + escape(v.partner) + "</strong> asks your operator for permission to:</p><ul>";
   for (const auto& s : v.scope_words) b += "<li>" + escape(s) + "</li>";
   b += "</ul><div class=\"why\"><strong>Why:</strong> " + escape(v.purpose_words) +
        " <span class=\"small\">(" + escape(v.purpose) + ")</span></div>";
@@ -137,22 +163,27 @@ http::Response consent(const http::Request& req, const ConsentView& v) {
        ". You can withdraw this permission at any time.</p>";
   b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" + hidden("session", v.session) +
        hidden("csrf", v.csrf) +
-       "<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"decision\" value=\"deny\">Deny</button>"
-       "<button class=\"allow\" type=\"submit\" name=\"decision\" value=\"allow\">Allow</button></div></form>";
+       "<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"decision\" "
+       "value=\"deny\">Deny</button>"
+       "<button class=\"allow\" type=\"submit\" name=\"decision\" "
+       "value=\"allow\">Allow</button></div></form>";
   return page(req, 200, "Allow " + v.partner + "?", b);
 }
 
 http::Response phone_number(const http::Request& req, const FormView& v) {
   std::string b = "<h1>Confirm your phone number</h1>";
-  b += "<p>We could not recognise your mobile connection. Enter your phone number and we will send a "
+  b += "<p>We could not recognise your mobile connection. Enter your phone number and we will send "
+       "a "
        "one-time code to it by SMS, so that " +
        escape(v.partner) + " can continue.</p>";
   b += error_block(v.error);
   b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" + hidden("session", v.session) +
        hidden("csrf", v.csrf) +
        "<label for=\"phone\">Phone number (international format)</label>"
-       "<input id=\"phone\" type=\"tel\" name=\"phone_number\" placeholder=\"+34600000000\" autocomplete=\"tel\">"
-       "<div class=\"buttons\"><button class=\"allow\" type=\"submit\">Send code</button></div></form>";
+       "<input id=\"phone\" type=\"tel\" name=\"phone_number\" placeholder=\"+34600000000\" "
+       "autocomplete=\"tel\">"
+       "<div class=\"buttons\"><button class=\"allow\" type=\"submit\">Send "
+       "code</button></div></form>";
   return page(req, 200, "Confirm your phone number", b);
 }
 
@@ -163,12 +194,15 @@ http::Response one_time_code(const http::Request& req, const FormView& v) {
   b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" + hidden("session", v.session) +
        hidden("csrf", v.csrf) +
        "<label for=\"otp\">Code</label>"
-       "<input id=\"otp\" type=\"text\" name=\"otp\" inputmode=\"numeric\" autocomplete=\"one-time-code\">"
-       "<div class=\"buttons\"><button class=\"allow\" type=\"submit\">Continue</button></div></form>";
+       "<input id=\"otp\" type=\"text\" name=\"otp\" inputmode=\"numeric\" "
+       "autocomplete=\"one-time-code\">"
+       "<div class=\"buttons\"><button class=\"allow\" "
+       "type=\"submit\">Continue</button></div></form>";
   return page(req, 200, "Enter the code", b);
 }
 
-http::Response message(const http::Request& req, unsigned status, std::string_view title, std::string_view text) {
+http::Response message(const http::Request& req, unsigned status, std::string_view title,
+                       std::string_view text) {
   return page(req, status, title, "<h1>" + escape(title) + "</h1><p>" + escape(text) + "</p>");
 }
 

@@ -30,13 +30,13 @@ std::string scope_in_words(std::string_view scope);
 std::string purpose_in_words(std::string_view purpose);
 
 struct ConsentView {
-  std::string partner;                  // who asks
-  std::string purpose_words;            // why, in plain words
-  std::string purpose;                  // dpv:... (shown small)
-  std::vector<std::string> scope_words; // what, one line each
-  std::string subscriber_masked;        // "+34 ••• ••• 001"
-  std::string action;                   // form action path
-  std::string session;                  // hidden fields
+  std::string partner;                   // who asks
+  std::string purpose_words;             // why, in plain words
+  std::string purpose;                   // dpv:... (shown small)
+  std::vector<std::string> scope_words;  // what, one line each
+  std::string subscriber_masked;         // "+34 ••• ••• 001"
+  std::string action;                    // form action path
+  std::string session;                   // hidden fields
   std::string csrf;
 };
 
@@ -45,7 +45,7 @@ struct FormView {
   std::string session;
   std::string csrf;
   std::string partner;
-  std::string error;  // shown above the form when not empty
+  std::string error;         // shown above the form when not empty
   std::string phone_masked;  // OTP page: where the code went
 };
 
@@ -53,9 +53,11 @@ http::Response consent(const http::Request& req, const ConsentView& view);
 http::Response phone_number(const http::Request& req, const FormView& view);
 http::Response one_time_code(const http::Request& req, const FormView& view);
 // A page that only tells something (errors that must not redirect, CIBA answers).
-http::Response message(const http::Request& req, unsigned status, std::string_view title, std::string_view text);
+http::Response message(const http::Request& req, unsigned status, std::string_view title,
+                       std::string_view text);
 
-// "+34600000001" → "+34 ••• ••• 001" (never the whole number on a page that may be shoulder-surfed).
+// "+34600000001" → "+34 ••• ••• 001" (never the whole number on a page that may be
+// shoulder-surfed).
 std::string mask_msisdn(std::string_view msisdn);
 
 // Add the no-framing / no-caching headers to any response (used for redirects too).

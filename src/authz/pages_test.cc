@@ -12,9 +12,14 @@ http::Request get() {
 
 // Every dynamic value is HTML-escaped: a partner name cannot inject markup into the consent page.
 TEST(Pages, ConsentEscapesEverythingAndCannotBeFramed) {
-  ConsentView v{.partner = "<script>x</script>", .purpose_words = "a \"quoted\" & 'odd' reason",
-                .purpose = "dpv:X", .scope_words = {"<b>bold</b>"}, .subscriber_masked = mask_msisdn("+34600000001"),
-                .action = "/oauth2/authorize/consent", .session = "s\"1", .csrf = "c<1"};
+  ConsentView v{.partner = "<script>x</script>",
+                .purpose_words = "a \"quoted\" & 'odd' reason",
+                .purpose = "dpv:X",
+                .scope_words = {"<b>bold</b>"},
+                .subscriber_masked = mask_msisdn("+34600000001"),
+                .action = "/oauth2/authorize/consent",
+                .session = "s\"1",
+                .csrf = "c<1"};
   auto res = consent(get(), v);
   EXPECT_EQ(res.result_int(), 200);
   const std::string& b = res.body();
@@ -25,7 +30,8 @@ TEST(Pages, ConsentEscapesEverythingAndCannotBeFramed) {
   EXPECT_NE(b.find("value=\"c&lt;1\""), std::string::npos);
   EXPECT_EQ(b.find("34600000001"), std::string::npos);
   EXPECT_EQ(res["X-Frame-Options"], "DENY");
-  EXPECT_NE(std::string(res["Content-Security-Policy"]).find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(std::string(res["Content-Security-Policy"]).find("frame-ancestors 'none'"),
+            std::string::npos);
   EXPECT_EQ(res[boost::beast::http::field::cache_control], "no-store");
 }
 

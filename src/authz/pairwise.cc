@@ -14,7 +14,8 @@ PairwiseSubjects::PairwiseSubjects(std::string secret) : secret_(std::move(secre
   if (secret_.size() < 32) throw std::invalid_argument("pairwise secret shorter than 32 bytes");
 }
 
-std::expected<PairwiseSubjects, std::string> PairwiseSubjects::load(const std::filesystem::path& file) {
+std::expected<PairwiseSubjects, std::string> PairwiseSubjects::load(
+    const std::filesystem::path& file) {
   // The same 32-byte key file format and permission rules as the sealing key.
   struct Reader {
     static std::expected<std::string, std::string> read(const std::filesystem::path& f) {

@@ -13,18 +13,23 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
                                               const store::ClientRecord& client) {
   auto refuse = [&](std::string_view error, std::string description, std::string_view reason) {
     audit("token_refused",
-          {{"client_id", client.client_id}, {"grant", grants::kRefreshToken}, {"error", error}, {"reason", reason}},
+          {{"client_id", client.client_id},
+           {"grant", grants::kRefreshToken},
+           {"error", error},
+           {"reason", reason}},
           true);
     return oauth_error(req, {400, std::string(error), std::move(description)});
   };
   const std::string token = form_value(form, "refresh_token");
-  if (token.empty()) return refuse("invalid_request", "refresh_token is required", "refresh_token_missing");
+  if (token.empty())
+    return refuse("invalid_request", "refresh_token is required", "refresh_token_missing");
   const std::string hash = core::sha256_hex(token);
   auto found = stores_.refresh_tokens->find(hash);
   if (!found) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
   // Another client's token: refused without touching it (it is not this caller's to burn).
   if (!*found || (*found)->grant.client_id != client.client_id)
-    return refuse("invalid_grant", "the refresh token is invalid or was issued to another client", "refresh_unknown");
+    return refuse("invalid_grant", "the refresh token is invalid or was issued to another client",
+                  "refresh_unknown");
   const store::RefreshTokenRecord& rec = **found;
 
   std::string scope_text = rec.grant.scope;
@@ -36,7 +41,9 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
     scope_text = asked->to_string();
   }
   auto scope = decide_three_legged(*catalog_, client, scope_text);
-  if (!scope) return refuse("invalid_grant", "the client may no longer be granted this scope", "scope_no_longer_allowed");
+  if (!scope)
+    return refuse("invalid_grant", "the client may no longer be granted this scope",
+                  "scope_no_longer_allowed");
 
   auto in_force = consent_in_force(rec.grant);
   if (!in_force) return oauth_error(req, in_force.error());
@@ -48,8 +55,10 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
   if (!used) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
   switch (used->outcome) {
     case store::RefreshOutcome::kReused:
-      audit("refresh_reuse", {{"client_id", client.client_id}, {"refresh_family", rec.family_id}}, true);
-      return refuse("invalid_grant", "the refresh token was already used; its family is revoked", "refresh_reused");
+      audit("refresh_reuse", {{"client_id", client.client_id}, {"refresh_family", rec.family_id}},
+            true);
+      return refuse("invalid_grant", "the refresh token was already used; its family is revoked",
+                    "refresh_reused");
     case store::RefreshOutcome::kRevoked:
       return refuse("invalid_grant", "the refresh token was revoked", "refresh_revoked");
     case store::RefreshOutcome::kExpired:
@@ -63,8 +72,8 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
   // stays granted as long as the original grant had it.
   ThreeLeggedScope next = *scope;
   next.offline_access = true;
-  auto issued = issue(client, next, rec.grant, grants::kRefreshToken, rec.grant_type, std::nullopt, rec.family_id,
-                      rec.expires_at);
+  auto issued = issue(client, next, rec.grant, grants::kRefreshToken, rec.grant_type, std::nullopt,
+                      rec.family_id, rec.expires_at);
   if (!issued) return oauth_error(req, issued.error());
   return oauth_json(req, 200, issued->body);
 }

@@ -8,8 +8,8 @@ namespace {
 
 class Revoker final : public RefreshTokenRevoker {
  public:
-  Revoker(std::shared_ptr<store::RefreshTokenStore> store, std::shared_ptr<const PairwiseSubjects> pairwise,
-          const core::Clock& clock)
+  Revoker(std::shared_ptr<store::RefreshTokenStore> store,
+          std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock)
       : store_(std::move(store)), pairwise_(std::move(pairwise)), clock_(clock) {}
 
   Outcome revoke(std::string_view token, std::string_view client_id) override {
@@ -48,9 +48,9 @@ class Revoker final : public RefreshTokenRevoker {
 
 }  // namespace
 
-std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(std::shared_ptr<store::RefreshTokenStore> store,
-                                                          std::shared_ptr<const PairwiseSubjects> pairwise,
-                                                          const core::Clock& clock) {
+std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(
+    std::shared_ptr<store::RefreshTokenStore> store,
+    std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock) {
   return std::make_shared<Revoker>(std::move(store), std::move(pairwise), clock);
 }
 

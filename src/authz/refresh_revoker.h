@@ -15,8 +15,8 @@
 
 namespace tollgate::authz {
 
-std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(std::shared_ptr<store::RefreshTokenStore> store,
-                                                          std::shared_ptr<const PairwiseSubjects> pairwise,
-                                                          const core::Clock& clock);
+std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(
+    std::shared_ptr<store::RefreshTokenStore> store,
+    std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock);
 
 }  // namespace tollgate::authz

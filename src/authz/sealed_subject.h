@@ -59,11 +59,14 @@ class SubjectSealer {
   // Read <file> (base64url of 32 bytes). With `create`, a missing file is made
   // with a fresh random key, mode 0600, written atomically. A file readable by
   // group or others is refused. The error string says why (start-up only).
-  static std::expected<SubjectSealer, std::string> load(const std::filesystem::path& file, bool create) {
+  static std::expected<SubjectSealer, std::string> load(const std::filesystem::path& file,
+                                                        bool create) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::exists(file, ec)) {
-      if (!create) return std::unexpected(file.string() + ": no subject sealing key (start the authorization server once)");
+      if (!create)
+        return std::unexpected(file.string() +
+                               ": no subject sealing key (start the authorization server once)");
       const std::string text = core::base64url_encode(core::random_bytes(kKeyBytes)) + "\n";
       const fs::path tmp = file.string() + ".tmp";
       const mode_t old = ::umask(077);
@@ -80,7 +83,7 @@ class SubjectSealer {
       fs::rename(tmp, file, ec);
       if (ec) return std::unexpected(file.string() + ": " + ec.message());
     }
-    struct stat st{};
+    struct stat st {};
     if (::stat(file.c_str(), &st) != 0) return std::unexpected(file.string() + ": cannot stat");
     if ((st.st_mode & 077) != 0)
       return std::unexpected(file.string() + ": readable by group or others; chmod 600 it");
@@ -104,9 +107,11 @@ class SubjectSealer {
     auto* o = reinterpret_cast<unsigned char*>(out.data());
     if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u(key_), u(iv)) != 1 ||
         EVP_EncryptUpdate(ctx.get(), nullptr, &len, u(aad), static_cast<int>(aad.size())) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), o + kIvBytes, &len, u(subject), static_cast<int>(subject.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), o + kIvBytes, &len, u(subject),
+                          static_cast<int>(subject.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), o + kIvBytes + len, &len) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, o + kIvBytes + subject.size()) != 1)
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
+                            o + kIvBytes + subject.size()) != 1)
       return {};
     return "1." + core::base64url_encode(out);
   }
@@ -139,8 +144,12 @@ class SubjectSealer {
     void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
   };
   using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
-  static const unsigned char* u(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-  static std::string aad_for(std::string_view context) { return "tollgate-sub-v1|" + std::string(context); }
+  static const unsigned char* u(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+  }
+  static std::string aad_for(std::string_view context) {
+    return "tollgate-sub-v1|" + std::string(context);
+  }
   std::string key_;
 };
 

@@ -11,7 +11,8 @@ namespace {
 
 SubjectSealer sealer(char fill = 'k') { return *SubjectSealer::from_key(std::string(32, fill)); }
 
-// A sealed MSISDN opens to itself with the same key and context, and its text does not contain the number.
+// A sealed MSISDN opens to itself with the same key and context, and its text does not contain the
+// number.
 TEST(SealedSubject, RoundTripAndNoClearText) {
   const auto s = sealer();
   const std::string sealed = s.seal("+34600000001", "jti-1");
@@ -21,7 +22,8 @@ TEST(SealedSubject, RoundTripAndNoClearText) {
   EXPECT_NE(s.seal("+34600000001", "jti-1"), sealed);  // fresh IV each time
 }
 
-// Another key, another context (a value moved to another token), any flipped bit or a truncation fails to open.
+// Another key, another context (a value moved to another token), any flipped bit or a truncation
+// fails to open.
 TEST(SealedSubject, TamperingWrongKeyOrContextFails) {
   const auto s = sealer();
   const std::string sealed = s.seal("+34600000001", "jti-1");
@@ -35,19 +37,21 @@ TEST(SealedSubject, TamperingWrongKeyOrContextFails) {
       ASSERT_EQ(s.open("1." + core::base64url_encode(t), "jti-1"), std::nullopt) << i << ":" << bit;
     }
   }
-  for (std::size_t n = 0; n < sealed.size(); ++n) EXPECT_EQ(s.open(sealed.substr(0, n), "jti-1"), std::nullopt);
+  for (std::size_t n = 0; n < sealed.size(); ++n)
+    EXPECT_EQ(s.open(sealed.substr(0, n), "jti-1"), std::nullopt);
   EXPECT_EQ(s.open("2." + sealed.substr(2), "jti-1"), std::nullopt);
   EXPECT_FALSE(SubjectSealer::from_key("short"));
 }
 
-// The key file is created 0600 on first load, reloads to the same key, and a group-readable file is refused.
+// The key file is created 0600 on first load, reloads to the same key, and a group-readable file is
+// refused.
 TEST(SealedSubject, KeyFileCreatedPrivateAndReloaded) {
   testing::TempDir dir;
   const auto file = dir.path() / "subject-seal.key";
   EXPECT_FALSE(SubjectSealer::load(file, /*create=*/false));
   auto a = SubjectSealer::load(file, true);
   ASSERT_TRUE(a) << a.error();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto b = SubjectSealer::load(file, false);
@@ -59,7 +63,8 @@ TEST(SealedSubject, KeyFileCreatedPrivateAndReloaded) {
   EXPECT_NE(c.error().find("chmod 600"), std::string::npos);
 }
 
-// Pairwise subjects are stable per (partner, MSISDN), differ across partners and subscribers, and hide the number.
+// Pairwise subjects are stable per (partner, MSISDN), differ across partners and subscribers, and
+// hide the number.
 TEST(Pairwise, StablePerPartnerAndOpaque) {
   PairwiseSubjects p(std::string(32, 's'));
   const auto a1 = p.subject("acme", "+34600000001");

@@ -21,18 +21,21 @@ boost::json::array to_array(const std::vector<std::string>& v) {
 
 SubjectTokenIssuer::SubjectTokenIssuer(std::string issuer, KeyManager keys,
                                        std::shared_ptr<const PairwiseSubjects> pairwise,
-                                       std::shared_ptr<const SubjectSealer> sealer, const core::Clock& clock)
+                                       std::shared_ptr<const SubjectSealer> sealer,
+                                       const core::Clock& clock)
     : issuer_(std::move(issuer)),
       keys_(std::move(keys)),
       pairwise_(std::move(pairwise)),
       sealer_(std::move(sealer)),
       clock_(clock) {
-  if (!pairwise_ || !sealer_) throw std::invalid_argument("SubjectTokenIssuer needs pairwise and sealing keys");
+  if (!pairwise_ || !sealer_)
+    throw std::invalid_argument("SubjectTokenIssuer needs pairwise and sealing keys");
 }
 
 std::expected<SubjectAccessToken, core::JoseStatus> SubjectTokenIssuer::access_token(
-    const catalog::Catalog& catalog, const store::ClientRecord& client, const ThreeLeggedScope& scope,
-    const store::GrantContext& grant, std::optional<std::chrono::seconds> max_lifetime) const {
+    const catalog::Catalog& catalog, const store::ClientRecord& client,
+    const ThreeLeggedScope& scope, const store::GrantContext& grant,
+    std::optional<std::chrono::seconds> max_lifetime) const {
   SubjectAccessToken t;
   const std::int64_t now = clock_.unix_seconds();
   auto lifetime = scope.api.lifetime;
@@ -65,14 +68,15 @@ std::expected<SubjectAccessToken, core::JoseStatus> SubjectTokenIssuer::access_t
   if (grant.auth_time > 0) claims["auth_time"] = grant.auth_time;
   claims[kSealedSubjectClaim] = sealed;
 
-  auto token = core::sign_compact(keys_.current(), keys_.alg(), boost::json::serialize(claims), "at+jwt");
+  auto token =
+      core::sign_compact(keys_.current(), keys_.alg(), boost::json::serialize(claims), "at+jwt");
   if (!token) return std::unexpected(token.error());
   t.token = std::move(*token);
   return t;
 }
 
-std::expected<std::string, core::JoseStatus> SubjectTokenIssuer::id_token(const store::ClientRecord& client,
-                                                                          const store::GrantContext& grant) const {
+std::expected<std::string, core::JoseStatus> SubjectTokenIssuer::id_token(
+    const store::ClientRecord& client, const store::GrantContext& grant) const {
   const std::int64_t now = clock_.unix_seconds();
   boost::json::object claims;
   claims["iss"] = issuer_;

@@ -52,12 +52,14 @@ struct SubjectAccessToken {
 
 class SubjectTokenIssuer {
  public:
-  SubjectTokenIssuer(std::string issuer, KeyManager keys, std::shared_ptr<const PairwiseSubjects> pairwise,
+  SubjectTokenIssuer(std::string issuer, KeyManager keys,
+                     std::shared_ptr<const PairwiseSubjects> pairwise,
                      std::shared_ptr<const SubjectSealer> sealer, const core::Clock& clock);
 
   std::expected<SubjectAccessToken, core::JoseStatus> access_token(
-      const catalog::Catalog& catalog, const store::ClientRecord& client, const ThreeLeggedScope& scope,
-      const store::GrantContext& grant, std::optional<std::chrono::seconds> max_lifetime = std::nullopt) const;
+      const catalog::Catalog& catalog, const store::ClientRecord& client,
+      const ThreeLeggedScope& scope, const store::GrantContext& grant,
+      std::optional<std::chrono::seconds> max_lifetime = std::nullopt) const;
 
   std::expected<std::string, core::JoseStatus> id_token(const store::ClientRecord& client,
                                                         const store::GrantContext& grant) const;

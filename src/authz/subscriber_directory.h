@@ -24,7 +24,8 @@ namespace tollgate::authz {
 struct HandsetMessage {
   std::string from;  // sender shown on the handset, e.g. "Tollgate"
   std::string text;  // plain words
-  // A prompt with Approve / Deny: the handset posts `token` and decision=allow|deny to `action_url`.
+  // A prompt with Approve / Deny: the handset posts `token` and decision=allow|deny to
+  // `action_url`.
   std::string action_url;
   std::string token;
 };

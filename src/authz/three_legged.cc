@@ -15,11 +15,26 @@ ThreeLeggedStores ThreeLeggedStores::open(std::shared_ptr<store::Database> db) {
     throw std::runtime_error("cannot open the " + std::string(what) + " store: " + e.message);
   };
   ThreeLeggedStores s;
-  if (auto r = store::SqliteConsentStore::open(db)) s.consents = *r; else fail("consent", r.error());
-  if (auto r = store::SqliteAuthCodeStore::open(db)) s.codes = *r; else fail("authorization code", r.error());
-  if (auto r = store::SqliteRefreshTokenStore::open(db)) s.refresh_tokens = *r; else fail("refresh token", r.error());
-  if (auto r = store::SqliteCibaRequestStore::open(db)) s.ciba = *r; else fail("CIBA request", r.error());
-  if (auto r = store::SqliteAuthorizeSessionStore::open(db)) s.sessions = *r; else fail("authorize session", r.error());
+  if (auto r = store::SqliteConsentStore::open(db))
+    s.consents = *r;
+  else
+    fail("consent", r.error());
+  if (auto r = store::SqliteAuthCodeStore::open(db))
+    s.codes = *r;
+  else
+    fail("authorization code", r.error());
+  if (auto r = store::SqliteRefreshTokenStore::open(db))
+    s.refresh_tokens = *r;
+  else
+    fail("refresh token", r.error());
+  if (auto r = store::SqliteCibaRequestStore::open(db))
+    s.ciba = *r;
+  else
+    fail("CIBA request", r.error());
+  if (auto r = store::SqliteAuthorizeSessionStore::open(db))
+    s.sessions = *r;
+  else
+    fail("authorize session", r.error());
   return s;
 }
 
@@ -32,24 +47,24 @@ SubjectKeys SubjectKeys::open(const std::filesystem::path& keys_dir) {
           std::make_shared<const SubjectSealer>(std::move(*sealer))};
 }
 
-std::unique_ptr<ThreeLegged> ThreeLegged::create(const AuthzConfig& config,
-                                                 std::shared_ptr<const catalog::Catalog> catalog,
-                                                 std::shared_ptr<store::ClientStore> clients, KeyManager keys,
-                                                 const core::Clock& clock, ThreeLeggedStores stores,
-                                                 SubjectKeys subject,
-                                                 std::shared_ptr<const SubscriberDirectory> directory,
-                                                 ClientHooks hooks) {
-  if (!catalog || !clients || !stores.consents || !stores.codes || !stores.refresh_tokens || !stores.ciba ||
-      !stores.sessions || !directory || !subject.pairwise || !subject.sealer)
-    throw std::invalid_argument("ThreeLegged::create: a store, the subscriber directory or a subject key is missing");
-  return std::make_unique<detail::ThreeLeggedImpl>(config, std::move(catalog), std::move(clients), std::move(keys),
-                                                   clock, std::move(stores), std::move(subject),
-                                                   std::move(directory), std::move(hooks));
+std::unique_ptr<ThreeLegged> ThreeLegged::create(
+    const AuthzConfig& config, std::shared_ptr<const catalog::Catalog> catalog,
+    std::shared_ptr<store::ClientStore> clients, KeyManager keys, const core::Clock& clock,
+    ThreeLeggedStores stores, SubjectKeys subject,
+    std::shared_ptr<const SubscriberDirectory> directory, ClientHooks hooks) {
+  if (!catalog || !clients || !stores.consents || !stores.codes || !stores.refresh_tokens ||
+      !stores.ciba || !stores.sessions || !directory || !subject.pairwise || !subject.sealer)
+    throw std::invalid_argument(
+        "ThreeLegged::create: a store, the subscriber directory or a subject key is missing");
+  return std::make_unique<detail::ThreeLeggedImpl>(
+      config, std::move(catalog), std::move(clients), std::move(keys), clock, std::move(stores),
+      std::move(subject), std::move(directory), std::move(hooks));
 }
 
 namespace detail {
 
-http::Response oauth_json(const http::Request& req, unsigned status, const boost::json::object& body) {
+http::Response oauth_json(const http::Request& req, unsigned status,
+                          const boost::json::object& body) {
   http::Response res{static_cast<bhttp::status>(status), req.version()};
   res.set(bhttp::field::content_type, "application/json");
   res.set(bhttp::field::cache_control, "no-store");
@@ -69,7 +84,9 @@ http::Response oauth_error(const http::Request& req, const OAuthError& e) {
   return res;
 }
 
-std::string_view path_of(std::string_view target) { return target.substr(0, std::min(target.find('?'), target.size())); }
+std::string_view path_of(std::string_view target) {
+  return target.substr(0, std::min(target.find('?'), target.size()));
+}
 
 std::string media_type(std::string_view value) {
   value = value.substr(0, std::min(value.find(';'), value.size()));
@@ -82,13 +99,15 @@ std::string media_type(std::string_view value) {
 
 std::optional<http::Form> form_body(const http::Request& req, OAuthError& error) {
   if (media_type(req[bhttp::field::content_type]) != "application/x-www-form-urlencoded") {
-    error = {400, "invalid_request", "the body must be application/x-www-form-urlencoded", "content_type"};
+    error = {400, "invalid_request", "the body must be application/x-www-form-urlencoded",
+             "content_type"};
     return std::nullopt;
   }
   auto form = http::parse_form(req.body());
   if (!form) {
     const bool dup = form.error() == http::FormError::kDuplicateParam;
-    error = {400, "invalid_request", dup ? "a request parameter is repeated" : "the form body is malformed",
+    error = {400, "invalid_request",
+             dup ? "a request parameter is repeated" : "the form body is malformed",
              dup ? "form_duplicate" : "form_malformed"};
     return std::nullopt;
   }
@@ -113,20 +132,25 @@ bool is_e164(std::string_view s) {
   return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-ThreeLeggedImpl::ThreeLeggedImpl(const AuthzConfig& config, std::shared_ptr<const catalog::Catalog> catalog,
+ThreeLeggedImpl::ThreeLeggedImpl(const AuthzConfig& config,
+                                 std::shared_ptr<const catalog::Catalog> catalog,
                                  std::shared_ptr<store::ClientStore> clients, KeyManager keys,
-                                 const core::Clock& clock, ThreeLeggedStores stores, SubjectKeys subject,
-                                 std::shared_ptr<const SubscriberDirectory> directory, ClientHooks hooks)
+                                 const core::Clock& clock, ThreeLeggedStores stores,
+                                 SubjectKeys subject,
+                                 std::shared_ptr<const SubscriberDirectory> directory,
+                                 ClientHooks hooks)
     : config_(config),
       catalog_(std::move(catalog)),
       clients_(std::move(clients)),
       clock_(clock),
       stores_(std::move(stores)),
-      tokens_(config.issuer, std::move(keys), std::move(subject.pairwise), std::move(subject.sealer), clock),
+      tokens_(config.issuer, std::move(keys), std::move(subject.pairwise),
+              std::move(subject.sealer), clock),
       directory_(std::move(directory)),
       hooks_(std::move(hooks)) {}
 
-std::optional<http::Response> ThreeLeggedImpl::handle(const http::Request& req, const http::ConnectionInfo& info) {
+std::optional<http::Response> ThreeLeggedImpl::handle(const http::Request& req,
+                                                      const http::ConnectionInfo& info) {
   const std::string_view path = path_of(req.target());
   const bool post = req.method() == bhttp::verb::post;
   auto only = [&](bhttp::verb verb, std::string_view allow) -> std::optional<http::Response> {
@@ -139,7 +163,8 @@ std::optional<http::Response> ThreeLeggedImpl::handle(const http::Request& req, 
     if (auto r = only(bhttp::verb::get, "GET")) return r;
     return authorize(req, info);
   }
-  if (path == "/oauth2/authorize/login" || path == "/oauth2/authorize/otp" || path == "/oauth2/authorize/consent") {
+  if (path == "/oauth2/authorize/login" || path == "/oauth2/authorize/otp" ||
+      path == "/oauth2/authorize/consent") {
     if (auto r = only(bhttp::verb::post, "POST")) return r;
     if (path.ends_with("/login")) return authorize_login(req);
     if (path.ends_with("/otp")) return authorize_otp(req);
@@ -162,11 +187,14 @@ bool ThreeLeggedImpl::handles_grant(std::string_view g) const {
 }
 
 http::Response ThreeLeggedImpl::token(const http::Request& req, const http::Form& form,
-                                      const store::ClientRecord& client, const http::ConnectionInfo&) {
+                                      const store::ClientRecord& client,
+                                      const http::ConnectionInfo&) {
   const std::string grant = form_value(form, "grant_type");
   if (!client.allows_grant(grant)) {
-    audit("grant_refused", {{"client_id", client.client_id}, {"grant", grant}, {"reason", "grant_not_registered"}});
-    return oauth_error(req, {400, "unauthorized_client", "this client may not use the " + grant + " grant"});
+    audit("grant_refused",
+          {{"client_id", client.client_id}, {"grant", grant}, {"reason", "grant_not_registered"}});
+    return oauth_error(
+        req, {400, "unauthorized_client", "this client may not use the " + grant + " grant"});
   }
   if (grant == grants::kAuthorizationCode) return token_authorization_code(req, form, client);
   if (grant == grants::kRefreshToken) return token_refresh(req, form, client);
@@ -183,16 +211,20 @@ void ThreeLeggedImpl::add_metadata(boost::json::object& doc) const {
   doc["response_modes_supported"] = boost::json::array{"query"};
   doc["code_challenge_methods_supported"] = boost::json::array{"S256"};
   doc["subject_types_supported"] = boost::json::array{"pairwise"};
-  doc["id_token_signing_alg_values_supported"] = boost::json::array{core::alg_name(tokens_.keys().alg())};
+  doc["id_token_signing_alg_values_supported"] =
+      boost::json::array{core::alg_name(tokens_.keys().alg())};
   doc["authorization_response_iss_parameter_supported"] = true;
   doc["claims_parameter_supported"] = false;
   doc["request_parameter_supported"] = false;
   doc["request_uri_parameter_supported"] = false;
   // Grant types: keep what the host put there and add ours.
   boost::json::array grants_supported;
-  if (auto* g = doc.if_contains("grant_types_supported"); g && g->is_array()) grants_supported = g->as_array();
-  for (std::string_view g : {grants::kAuthorizationCode, grants::kRefreshToken, grants::kCiba, grants::kJwtBearer})
-    if (std::find(grants_supported.begin(), grants_supported.end(), boost::json::value(g)) == grants_supported.end())
+  if (auto* g = doc.if_contains("grant_types_supported"); g && g->is_array())
+    grants_supported = g->as_array();
+  for (std::string_view g :
+       {grants::kAuthorizationCode, grants::kRefreshToken, grants::kCiba, grants::kJwtBearer})
+    if (std::find(grants_supported.begin(), grants_supported.end(), boost::json::value(g)) ==
+        grants_supported.end())
       grants_supported.emplace_back(g);
   doc["grant_types_supported"] = std::move(grants_supported);
   boost::json::array scopes;
@@ -204,13 +236,16 @@ void ThreeLeggedImpl::add_metadata(boost::json::object& doc) const {
 }
 
 std::expected<ThreeLeggedImpl::Issued, OAuthError> ThreeLeggedImpl::issue(
-    const store::ClientRecord& client, const ThreeLeggedScope& scope, const store::GrantContext& grant,
-    std::string_view grant_type, std::optional<std::string_view> refresh_grant,
-    std::optional<std::chrono::seconds> max_lifetime, std::string refresh_family, std::int64_t refresh_expires_at) {
+    const store::ClientRecord& client, const ThreeLeggedScope& scope,
+    const store::GrantContext& grant, std::string_view grant_type,
+    std::optional<std::string_view> refresh_grant, std::optional<std::chrono::seconds> max_lifetime,
+    std::string refresh_family, std::int64_t refresh_expires_at) {
   auto access = tokens_.access_token(*catalog_, client, scope, grant, max_lifetime);
   if (!access) {
-    http::log_error(std::string("3-legged token signing failed: ") + std::string(core::to_string(access.error())));
-    return std::unexpected(OAuthError{500, "server_error", "the token could not be signed", "signing_failed"});
+    http::log_error(std::string("3-legged token signing failed: ") +
+                    std::string(core::to_string(access.error())));
+    return std::unexpected(
+        OAuthError{500, "server_error", "the token could not be signed", "signing_failed"});
   }
   Issued out;
   out.jti = access->jti;
@@ -225,7 +260,9 @@ std::expected<ThreeLeggedImpl::Issued, OAuthError> ThreeLeggedImpl::issue(
               {"scope", scope.granted_scope(with_refresh)}};
   if (scope.openid) {
     auto id = tokens_.id_token(client, grant);
-    if (!id) return std::unexpected(OAuthError{500, "server_error", "the ID token could not be signed", "signing_failed"});
+    if (!id)
+      return std::unexpected(
+          OAuthError{500, "server_error", "the ID token could not be signed", "signing_failed"});
     out.body["id_token"] = std::move(*id);
   }
   if (with_refresh) {
@@ -239,13 +276,15 @@ std::expected<ThreeLeggedImpl::Issued, OAuthError> ThreeLeggedImpl::issue(
     rec.grant.scope = scope.granted_scope(true);
     rec.created_at = now();
     // A family lives kRefreshTokenLifetime from its first token: rotation never extends it.
-    rec.expires_at = refresh_expires_at > 0 ? refresh_expires_at
-                                            : now() + std::chrono::duration_cast<std::chrono::seconds>(
-                                                          kRefreshTokenLifetime).count();
+    rec.expires_at =
+        refresh_expires_at > 0
+            ? refresh_expires_at
+            : now() +
+                  std::chrono::duration_cast<std::chrono::seconds>(kRefreshTokenLifetime).count();
     if (auto r = stores_.refresh_tokens->create(rec); !r) {
       http::log_error("refresh token store unavailable: " + r.error().message);
-      return std::unexpected(
-          OAuthError{503, "temporarily_unavailable", "the token store is unavailable; retry later", "store"});
+      return std::unexpected(OAuthError{503, "temporarily_unavailable",
+                                        "the token store is unavailable; retry later", "store"});
     }
     out.refresh_family = rec.family_id;
     out.body["refresh_token"] = refresh;
@@ -265,23 +304,27 @@ std::expected<ThreeLeggedImpl::Issued, OAuthError> ThreeLeggedImpl::issue(
   return out;
 }
 
-std::expected<bool, OAuthError> ThreeLeggedImpl::consent_in_force(const store::GrantContext& grant) {
+std::expected<bool, OAuthError> ThreeLeggedImpl::consent_in_force(
+    const store::GrantContext& grant) {
   if (grant.consent_id.empty()) return true;
   auto c = stores_.consents->find(grant.consent_id);
-  if (!c) return std::unexpected(OAuthError{503, "temporarily_unavailable", "retry later", "store"});
+  if (!c)
+    return std::unexpected(OAuthError{503, "temporarily_unavailable", "retry later", "store"});
   return *c && !(*c)->withdrawn_at && (*c)->expires_at > now();
 }
 
 std::expected<std::optional<store::ConsentRecord>, OAuthError> ThreeLeggedImpl::covering_consent(
     const std::string& partner, const std::string& subscriber, const ThreeLeggedScope& scope) {
-  auto c = stores_.consents->find_covering(partner, subscriber, scope.purpose->name, scope.api.granted, now());
-  if (!c) return std::unexpected(OAuthError{503, "temporarily_unavailable", "retry later", "store"});
+  auto c = stores_.consents->find_covering(partner, subscriber, scope.purpose->name,
+                                           scope.api.granted, now());
+  if (!c)
+    return std::unexpected(OAuthError{503, "temporarily_unavailable", "retry later", "store"});
   return std::move(*c);
 }
 
-std::expected<store::ConsentRecord, OAuthError> ThreeLeggedImpl::record_consent(const store::ClientRecord& client,
-                                                                               const std::string& subscriber,
-                                                                               const ThreeLeggedScope& scope) {
+std::expected<store::ConsentRecord, OAuthError> ThreeLeggedImpl::record_consent(
+    const store::ClientRecord& client, const std::string& subscriber,
+    const ThreeLeggedScope& scope) {
   store::ConsentRecord c;
   c.consent_id = "cns_" + core::random_token(12);
   c.partner = client.partner;
@@ -290,7 +333,8 @@ std::expected<store::ConsentRecord, OAuthError> ThreeLeggedImpl::record_consent(
   c.purpose = scope.purpose->name;
   c.scopes = scope.api.granted;
   c.created_at = now();
-  c.expires_at = c.created_at + std::chrono::duration_cast<std::chrono::seconds>(kConsentLifetime).count();
+  c.expires_at =
+      c.created_at + std::chrono::duration_cast<std::chrono::seconds>(kConsentLifetime).count();
   if (auto r = stores_.consents->create(c); !r)
     return std::unexpected(OAuthError{503, "temporarily_unavailable", "retry later", "store"});
   audit("consent_given", {{"consent_id", c.consent_id},

@@ -80,7 +80,8 @@ struct ThreeLeggedStores {
   std::shared_ptr<store::CibaRequestStore> ciba;
   std::shared_ptr<store::AuthorizeSessionStore> sessions;
 
-  // Open every store on `db` (applying their migrations). Throws std::runtime_error (start-up only).
+  // Open every store on `db` (applying their migrations). Throws std::runtime_error (start-up
+  // only).
   static ThreeLeggedStores open(std::shared_ptr<store::Database> db);
 };
 
@@ -97,19 +98,21 @@ struct SubjectKeys {
 struct ClientHooks {
   // Authenticate the client of a backchannel request: its record, or the complete error response.
   std::function<std::expected<store::ClientRecord, http::Response>(
-      const http::Request&, const http::Form&, std::string_view endpoint_url, const http::ConnectionInfo&)>
+      const http::Request&, const http::Form&, std::string_view endpoint_url,
+      const http::ConnectionInfo&)>
       authenticate;
   // The client's registered public keys (private_key_jwt registration), for JWT bearer assertions;
   // `refresh` asks for a refetch (an unknown kid).
-  std::function<std::expected<std::shared_ptr<const core::Jwks>, std::string>(const store::ClientRecord&,
-                                                                              bool refresh)>
+  std::function<std::expected<std::shared_ptr<const core::Jwks>, std::string>(
+      const store::ClientRecord&, bool refresh)>
       client_keys;
   // Accept an assertion's jti once per client until keep_until; false when already seen.
   std::function<std::expected<bool, std::string>(std::string_view client_id, std::string_view jti,
                                                  std::int64_t keep_until)>
       accept_jti_once;
   // A 3-legged access token must no longer be accepted (code reuse, consent withdrawn).
-  std::function<void(std::string_view jti, std::string_view client_id, std::int64_t exp, std::string_view reason)>
+  std::function<void(std::string_view jti, std::string_view client_id, std::int64_t exp,
+                     std::string_view reason)>
       revoke_access_token;
   // Record an audit event (durably, before the response, in the host's audit trail);
   // empty: one line on the "audit" log channel.
@@ -123,18 +126,22 @@ class ThreeLegged {
   // Throws std::invalid_argument when a store, the directory or a key is missing (start-up only).
   static std::unique_ptr<ThreeLegged> create(const AuthzConfig& config,
                                              std::shared_ptr<const catalog::Catalog> catalog,
-                                             std::shared_ptr<store::ClientStore> clients, KeyManager keys,
-                                             const core::Clock& clock, ThreeLeggedStores stores, SubjectKeys subject,
-                                             std::shared_ptr<const SubscriberDirectory> directory, ClientHooks hooks);
+                                             std::shared_ptr<store::ClientStore> clients,
+                                             KeyManager keys, const core::Clock& clock,
+                                             ThreeLeggedStores stores, SubjectKeys subject,
+                                             std::shared_ptr<const SubscriberDirectory> directory,
+                                             ClientHooks hooks);
 
-  virtual std::optional<http::Response> handle(const http::Request& request, const http::ConnectionInfo& info) = 0;
+  virtual std::optional<http::Response> handle(const http::Request& request,
+                                               const http::ConnectionInfo& info) = 0;
   // authorization_code, refresh_token, CIBA, JWT bearer.
   virtual bool handles_grant(std::string_view grant_type) const = 0;
   virtual http::Response jwt_bearer(const http::Request& request, const http::Form& form,
                                     const http::ConnectionInfo& info) = 0;
   // REQUIRES: handles_grant(form grant_type) and not JWT bearer; `client` authenticated.
   virtual http::Response token(const http::Request& request, const http::Form& form,
-                               const store::ClientRecord& client, const http::ConnectionInfo& info) = 0;
+                               const store::ClientRecord& client,
+                               const http::ConnectionInfo& info) = 0;
   // Add the discovery members of these grants to the metadata document.
   virtual void add_metadata(boost::json::object& doc) const = 0;
 };

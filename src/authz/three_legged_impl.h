@@ -23,11 +23,13 @@ struct OAuthError {
   std::string reason;  // precise reason code for the audit log
 };
 
-http::Response oauth_json(const http::Request& req, unsigned status, const boost::json::object& body);
+http::Response oauth_json(const http::Request& req, unsigned status,
+                          const boost::json::object& body);
 http::Response oauth_error(const http::Request& req, const OAuthError& e);
 std::string_view path_of(std::string_view target);
 std::string media_type(std::string_view content_type);
-// A form body (POST application/x-www-form-urlencoded); nullopt with `error` set when it is not one.
+// A form body (POST application/x-www-form-urlencoded); nullopt with `error` set when it is not
+// one.
 std::optional<http::Form> form_body(const http::Request& req, OAuthError& error);
 std::string form_value(const http::Form& form, std::string_view key);
 bool has(const http::Form& form, std::string_view key);
@@ -37,15 +39,17 @@ bool is_e164(std::string_view s);
 class ThreeLeggedImpl final : public ThreeLegged {
  public:
   ThreeLeggedImpl(const AuthzConfig& config, std::shared_ptr<const catalog::Catalog> catalog,
-                  std::shared_ptr<store::ClientStore> clients, KeyManager keys, const core::Clock& clock,
-                  ThreeLeggedStores stores, SubjectKeys subject, std::shared_ptr<const SubscriberDirectory> directory,
-                  ClientHooks hooks);
+                  std::shared_ptr<store::ClientStore> clients, KeyManager keys,
+                  const core::Clock& clock, ThreeLeggedStores stores, SubjectKeys subject,
+                  std::shared_ptr<const SubscriberDirectory> directory, ClientHooks hooks);
 
-  std::optional<http::Response> handle(const http::Request& req, const http::ConnectionInfo& info) override;
+  std::optional<http::Response> handle(const http::Request& req,
+                                       const http::ConnectionInfo& info) override;
   bool handles_grant(std::string_view grant) const override;
   http::Response jwt_bearer(const http::Request& req, const http::Form& form,
                             const http::ConnectionInfo& info) override;
-  http::Response token(const http::Request& req, const http::Form& form, const store::ClientRecord& client,
+  http::Response token(const http::Request& req, const http::Form& form,
+                       const store::ClientRecord& client,
                        const http::ConnectionInfo& info) override;
   void add_metadata(boost::json::object& doc) const override;
 
@@ -59,17 +63,20 @@ class ThreeLeggedImpl final : public ThreeLegged {
   };
   // Sign the access token (and ID token, and a refresh token when `refresh_grant`
   // is set and the scope asked for offline_access) and audit the issuance.
-  std::expected<Issued, OAuthError> issue(const store::ClientRecord& client, const ThreeLeggedScope& scope,
-                                          const store::GrantContext& grant, std::string_view grant_type,
+  std::expected<Issued, OAuthError> issue(const store::ClientRecord& client,
+                                          const ThreeLeggedScope& scope,
+                                          const store::GrantContext& grant,
+                                          std::string_view grant_type,
                                           std::optional<std::string_view> refresh_grant,
                                           std::optional<std::chrono::seconds> max_lifetime,
-                                          std::string refresh_family = {}, std::int64_t refresh_expires_at = 0);
-  // The consent a grant rests on is still in force (not withdrawn, not expired); true when it needs none.
+                                          std::string refresh_family = {},
+                                          std::int64_t refresh_expires_at = 0);
+  // The consent a grant rests on is still in force (not withdrawn, not expired); true when it needs
+  // none.
   std::expected<bool, OAuthError> consent_in_force(const store::GrantContext& grant);
   // A covering consent for (partner, subscriber, purpose, scopes), or nullopt.
-  std::expected<std::optional<store::ConsentRecord>, OAuthError> covering_consent(const std::string& partner,
-                                                                                   const std::string& subscriber,
-                                                                                   const ThreeLeggedScope& scope);
+  std::expected<std::optional<store::ConsentRecord>, OAuthError> covering_consent(
+      const std::string& partner, const std::string& subscriber, const ThreeLeggedScope& scope);
   std::expected<store::ConsentRecord, OAuthError> record_consent(const store::ClientRecord& client,
                                                                  const std::string& subscriber,
                                                                  const ThreeLeggedScope& scope);
@@ -86,10 +93,12 @@ class ThreeLeggedImpl final : public ThreeLegged {
   // --- CIBA (ciba.cc) ---
   http::Response backchannel_authorize(const http::Request& req, const http::ConnectionInfo& info);
   http::Response ciba_decide(const http::Request& req);
-  http::Response token_ciba(const http::Request& req, const http::Form& form, const store::ClientRecord& client);
+  http::Response token_ciba(const http::Request& req, const http::Form& form,
+                            const store::ClientRecord& client);
 
   // --- refresh and JWT bearer (refresh.cc, jwt_bearer.cc) ---
-  http::Response token_refresh(const http::Request& req, const http::Form& form, const store::ClientRecord& client);
+  http::Response token_refresh(const http::Request& req, const http::Form& form,
+                               const store::ClientRecord& client);
 
  public:  // for the helpers in authorize.cc
   void audit(std::string_view event, boost::json::object fields, bool warn = false) const;

@@ -24,14 +24,17 @@ store::ClientRecord client() {
   store::ClientRecord c;
   c.client_id = "tg_a";
   c.partner = "acme";
-  c.scopes = core::ScopeSet::of({"sim-swap:check", "sim-swap:retrieve-date", "location-verification:verify"});
+  c.scopes = core::ScopeSet::of(
+      {"sim-swap:check", "sim-swap:retrieve-date", "location-verification:verify"});
   return c;
 }
 
-// One purpose, openid, offline_access and API scopes are separated; the token scope is purpose + API scopes.
+// One purpose, openid, offline_access and API scopes are separated; the token scope is purpose +
+// API scopes.
 TEST(ThreeLeggedScope, SeparatesPurposeOpenidOfflineAndApiScopes) {
   auto c = cat();
-  auto d = decide_three_legged(*c, client(), "openid dpv:FraudPreventionAndDetection sim-swap:check offline_access");
+  auto d = decide_three_legged(
+      *c, client(), "openid dpv:FraudPreventionAndDetection sim-swap:check offline_access");
   ASSERT_TRUE(d) << d.error().description;
   EXPECT_EQ(d->purpose->name, "dpv:FraudPreventionAndDetection");
   EXPECT_TRUE(d->openid);
@@ -39,21 +42,26 @@ TEST(ThreeLeggedScope, SeparatesPurposeOpenidOfflineAndApiScopes) {
   EXPECT_EQ(d->api.granted.to_string(), "sim-swap:check");
   EXPECT_EQ(d->token_scope(), "dpv:FraudPreventionAndDetection sim-swap:check");
   EXPECT_EQ(d->granted_scope(false), "dpv:FraudPreventionAndDetection openid sim-swap:check");
-  EXPECT_EQ(d->granted_scope(true), "dpv:FraudPreventionAndDetection offline_access openid sim-swap:check");
+  EXPECT_EQ(d->granted_scope(true),
+            "dpv:FraudPreventionAndDetection offline_access openid sim-swap:check");
   EXPECT_EQ(d->api.lifetime, std::chrono::seconds(900));
 }
 
 // Each way a 3-legged scope can be wrong has its own problem code.
 TEST(ThreeLeggedScope, EachProblemHasItsCode) {
   auto c = cat();
-  auto problem = [&](std::string_view s) { return decide_three_legged(*c, client(), s).error().problem; };
+  auto problem = [&](std::string_view s) {
+    return decide_three_legged(*c, client(), s).error().problem;
+  };
   EXPECT_EQ(problem("sim-swap:check"), ScopeProblem::kNoPurpose);
   EXPECT_EQ(problem("dpv:FraudPreventionAndDetection dpv:RequestedServiceProvision sim-swap:check"),
             ScopeProblem::kSeveralPurposes);
   EXPECT_EQ(problem("dpv:Marketing sim-swap:check"), ScopeProblem::kUnknownPurpose);
   EXPECT_EQ(problem("openid dpv:FraudPreventionAndDetection"), ScopeProblem::kNoApiScope);
-  EXPECT_EQ(problem("dpv:FraudPreventionAndDetection location-verification:verify"), ScopeProblem::kRefused);
-  EXPECT_EQ(problem("dpv:FraudPreventionAndDetection sim-swap"), ScopeProblem::kRefused);  // not registered
+  EXPECT_EQ(problem("dpv:FraudPreventionAndDetection location-verification:verify"),
+            ScopeProblem::kRefused);
+  EXPECT_EQ(problem("dpv:FraudPreventionAndDetection sim-swap"),
+            ScopeProblem::kRefused);  // not registered
   EXPECT_EQ(problem("dpv:FraudPreventionAndDetection  sim-swap:check"), ScopeProblem::kMalformed);
   EXPECT_EQ(problem(""), ScopeProblem::kMalformed);
   EXPECT_EQ(to_string(ScopeProblem::kSeveralPurposes), "several_purposes");

@@ -27,8 +27,12 @@ class FakeDirectory final : public SubscriberDirectory {
     if (ip == "127.0.0.1") return "+34600000001";
     return std::nullopt;
   }
-  bool knows(std::string_view m) const override { return m == "+34600000001" || m == "+34600000002"; }
-  std::optional<std::string> resolve_operator_token(std::string_view) const override { return std::nullopt; }
+  bool knows(std::string_view m) const override {
+    return m == "+34600000001" || m == "+34600000002";
+  }
+  std::optional<std::string> resolve_operator_token(std::string_view) const override {
+    return std::nullopt;
+  }
   bool send_to_handset(std::string_view msisdn, const HandsetMessage& m) const override {
     std::lock_guard lock(mutex_);
     sent.emplace_back(std::string(msisdn), m);
@@ -51,7 +55,8 @@ class ThreeLeggedTest : public ::testing::Test {
     auto db = store::Database::open(tmp_.path() / "tollgate.db");
     ASSERT_TRUE(db);
     clients_ = *store::SqliteClientStore::open(*db);
-    catalog_ = catalog::Catalog::from_yaml(catalog::load_string(std::string(testing::kTestCatalog) + R"(
+    catalog_ =
+        catalog::Catalog::from_yaml(catalog::load_string(std::string(testing::kTestCatalog) + R"(
 purposes:
   dpv:FraudPreventionAndDetection: { legal_basis: legitimate_interest }
   dpv:RequestedServiceProvision: { legal_basis: consent }
@@ -62,15 +67,18 @@ purposes:
     config.issuer = std::string(kIssuer);
     directory_ = std::make_shared<FakeDirectory>();
     ClientHooks hooks;
-    hooks.authenticate = [this](const http::Request&, const http::Form& form, std::string_view,
-                                const http::ConnectionInfo&) -> std::expected<store::ClientRecord, http::Response> {
+    hooks.authenticate =
+        [this](const http::Request&, const http::Form& form, std::string_view,
+               const http::ConnectionInfo&) -> std::expected<store::ClientRecord, http::Response> {
       return **clients_->find(form.at("client_id"));
     };
-    tl_ = ThreeLegged::create(config, catalog_, clients_, *keys_, clock_, ThreeLeggedStores::open(*db),
-                              {std::make_shared<const PairwiseSubjects>(std::string(32, 'p')), sealer_}, directory_,
-                              hooks);
-    CreateClientRequest req{.partner = "demo-partner",
-                            .scopes = core::ScopeSet::of({"sim-swap:check", "sim-swap:retrieve-date"})};
+    tl_ = ThreeLegged::create(
+        config, catalog_, clients_, *keys_, clock_, ThreeLeggedStores::open(*db),
+        {std::make_shared<const PairwiseSubjects>(std::string(32, 'p')), sealer_}, directory_,
+        hooks);
+    CreateClientRequest req{
+        .partner = "demo-partner",
+        .scopes = core::ScopeSet::of({"sim-swap:check", "sim-swap:retrieve-date"})};
     req.grant_types = {"authorization_code", "refresh_token", std::string(grants::kCiba)};
     req.redirect_uris = {std::string(kRedirect)};
     client_ = create_client(*clients_, *catalog_, req, clock_)->record;
@@ -78,10 +86,11 @@ purposes:
 
   // GET /oauth2/authorize from 127.0.0.1 (a handset): the Location header.
   std::string authorize(std::string_view scope, const std::string& challenge) {
-    auto req = make_request(bhttp::verb::get,
-                            "/oauth2/authorize?response_type=code&client_id=" + client_.client_id +
-                                "&redirect_uri=" + http::url_encode(kRedirect) + "&scope=" + http::url_encode(scope) +
-                                "&state=st&code_challenge=" + challenge + "&code_challenge_method=S256");
+    auto req = make_request(
+        bhttp::verb::get,
+        "/oauth2/authorize?response_type=code&client_id=" + client_.client_id +
+            "&redirect_uri=" + http::url_encode(kRedirect) + "&scope=" + http::url_encode(scope) +
+            "&state=st&code_challenge=" + challenge + "&code_challenge_method=S256");
     auto res = tl_->handle(req, testing::test_connection());
     EXPECT_TRUE(res);
     EXPECT_EQ(res->result_int(), 302) << res->body();
@@ -95,7 +104,9 @@ purposes:
   static std::string challenge_of(const std::string& verifier) {
     return core::base64url_encode(core::sha256(verifier));
   }
-  static boost::json::object json(const http::Response& r) { return boost::json::parse(r.body()).as_object(); }
+  static boost::json::object json(const http::Response& r) {
+    return boost::json::parse(r.body()).as_object();
+  }
 
   testing::TempDir tmp_;
   core::ManualClock clock_;
@@ -109,52 +120,63 @@ purposes:
   const std::string verifier_ = std::string(50, 'v');
 };
 
-// A code exchanged within 60 s gives a token whose sub_sealed opens (with the jti) to the subscriber; at 60 s it has expired.
+// A code exchanged within 60 s gives a token whose sub_sealed opens (with the jti) to the
+// subscriber; at 60 s it has expired.
 TEST_F(ThreeLeggedTest, CodeLivesSixtySecondsAndTokenSealsTheSubscriber) {
-  const auto loc = authorize("dpv:FraudPreventionAndDetection sim-swap:check", challenge_of(verifier_));
+  const auto loc =
+      authorize("dpv:FraudPreventionAndDetection sim-swap:check", challenge_of(verifier_));
   ASSERT_EQ(query_param(loc, "state"), "st");
   clock_.advance(std::chrono::seconds(59));
   auto ok = token("grant_type=authorization_code&code=" + query_param(loc, "code") +
                   "&redirect_uri=" + http::url_encode(kRedirect) + "&code_verifier=" + verifier_);
   ASSERT_EQ(ok.result_int(), 200) << ok.body();
   const std::string at(json(ok)["access_token"].as_string());
-  auto verified = core::verify_jwt(at, *keys_->jwks(), {.issuer = std::string(kIssuer)}, clock_.now());
+  auto verified =
+      core::verify_jwt(at, *keys_->jwks(), {.issuer = std::string(kIssuer)}, clock_.now());
   ASSERT_TRUE(verified);
   const auto sealed = core::get_string(verified->claims, "sub_sealed");
   ASSERT_TRUE(sealed);
   EXPECT_EQ(sealer_->open(*sealed, verified->jti), "+34600000001");
   EXPECT_EQ(at.find("34600000001"), std::string::npos);
 
-  const auto late = authorize("dpv:FraudPreventionAndDetection sim-swap:check", challenge_of(verifier_));
+  const auto late =
+      authorize("dpv:FraudPreventionAndDetection sim-swap:check", challenge_of(verifier_));
   clock_.advance(std::chrono::seconds(60));
-  auto expired = token("grant_type=authorization_code&code=" + query_param(late, "code") +
-                       "&redirect_uri=" + http::url_encode(kRedirect) + "&code_verifier=" + verifier_);
+  auto expired =
+      token("grant_type=authorization_code&code=" + query_param(late, "code") +
+            "&redirect_uri=" + http::url_encode(kRedirect) + "&code_verifier=" + verifier_);
   EXPECT_EQ(json(expired)["error"], "invalid_grant");
   EXPECT_EQ(json(expired)["error_description"], "the authorization code has expired");
 }
 
 // A CIBA request expires after its lifetime: expired_token; before that, pending.
 TEST_F(ThreeLeggedTest, CibaRequestExpires) {
-  auto body = "login_hint=" + http::url_encode("tel:+34600000002") + "&scope=" +
-              http::url_encode("dpv:RequestedServiceProvision sim-swap:check") + "&client_id=" + client_.client_id;
-  auto res = tl_->handle(make_request(bhttp::verb::post, "/oauth2/bc-authorize", body), testing::test_connection());
+  auto body = "login_hint=" + http::url_encode("tel:+34600000002") +
+              "&scope=" + http::url_encode("dpv:RequestedServiceProvision sim-swap:check") +
+              "&client_id=" + client_.client_id;
+  auto res = tl_->handle(make_request(bhttp::verb::post, "/oauth2/bc-authorize", body),
+                         testing::test_connection());
   ASSERT_EQ(res->result_int(), 200) << res->body();
   ASSERT_EQ(directory_->sent.size(), 1u);
   EXPECT_EQ(directory_->sent[0].first, "+34600000002");
   EXPECT_EQ(directory_->sent[0].second.action_url, std::string(kIssuer) + "/oauth2/ciba/decide");
   const std::string id(json(*res)["auth_req_id"].as_string());
-  EXPECT_EQ(json(token("grant_type=" + http::url_encode(grants::kCiba) + "&auth_req_id=" + id))["error"],
-            "authorization_pending");
+  EXPECT_EQ(
+      json(token("grant_type=" + http::url_encode(grants::kCiba) + "&auth_req_id=" + id))["error"],
+      "authorization_pending");
   clock_.advance(kCibaLifetime);
-  EXPECT_EQ(json(token("grant_type=" + http::url_encode(grants::kCiba) + "&auth_req_id=" + id))["error"],
-            "expired_token");
+  EXPECT_EQ(
+      json(token("grant_type=" + http::url_encode(grants::kCiba) + "&auth_req_id=" + id))["error"],
+      "expired_token");
 }
 
 // A refresh family never outlives its first token: rotation keeps the absolute expiry.
 TEST_F(ThreeLeggedTest, RefreshFamilyHasAnAbsoluteExpiry) {
-  const auto loc = authorize("dpv:FraudPreventionAndDetection sim-swap:check offline_access", challenge_of(verifier_));
-  auto first = token("grant_type=authorization_code&code=" + query_param(loc, "code") +
-                     "&redirect_uri=" + http::url_encode(kRedirect) + "&code_verifier=" + verifier_);
+  const auto loc = authorize("dpv:FraudPreventionAndDetection sim-swap:check offline_access",
+                             challenge_of(verifier_));
+  auto first =
+      token("grant_type=authorization_code&code=" + query_param(loc, "code") +
+            "&redirect_uri=" + http::url_encode(kRedirect) + "&code_verifier=" + verifier_);
   std::string refresh(json(first)["refresh_token"].as_string());
   clock_.advance(kRefreshTokenLifetime - std::chrono::hours(1));
   auto rotated = token("grant_type=refresh_token&refresh_token=" + refresh);
@@ -166,7 +188,8 @@ TEST_F(ThreeLeggedTest, RefreshFamilyHasAnAbsoluteExpiry) {
   EXPECT_EQ(json(late)["error_description"], "the refresh token has expired");
 }
 
-// A grant the client is not registered for is unauthorized_client, before anything else is looked at.
+// A grant the client is not registered for is unauthorized_client, before anything else is looked
+// at.
 TEST_F(ThreeLeggedTest, UnregisteredGrantIsUnauthorizedClient) {
   client_.grant_types = {"authorization_code"};
   auto r = token("grant_type=refresh_token&refresh_token=x");

@@ -21,7 +21,9 @@ bool is_e164(std::string_view s) {
 
 }  // namespace
 
-void set_subject_sealer(std::shared_ptr<const authz::SubjectSealer> sealer) { installed().store(std::move(sealer)); }
+void set_subject_sealer(std::shared_ptr<const authz::SubjectSealer> sealer) {
+  installed().store(std::move(sealer));
+}
 
 bool resolve_subject(const core::VerifiedJwt& jwt, Identity& id) {
   const auto* claim = jwt.claims.if_contains(authz::kSealedSubjectClaim);

@@ -6,7 +6,8 @@ namespace tollgate::gateway {
 namespace {
 
 std::shared_ptr<const authz::SubjectSealer> sealer() {
-  return std::make_shared<const authz::SubjectSealer>(*authz::SubjectSealer::from_key(std::string(32, 'k')));
+  return std::make_shared<const authz::SubjectSealer>(
+      *authz::SubjectSealer::from_key(std::string(32, 'k')));
 }
 
 core::VerifiedJwt token(std::string jti, std::optional<std::string> sealed) {
@@ -17,7 +18,8 @@ core::VerifiedJwt token(std::string jti, std::optional<std::string> sealed) {
   return t;
 }
 
-// A token without sub_sealed stays 2-legged; one with it opens to the subscriber, its amr and "3-legged".
+// A token without sub_sealed stays 2-legged; one with it opens to the subscriber, its amr and
+// "3-legged".
 TEST(GatewaySubject, SealedSubjectBecomesIdentityHeaders) {
   auto s = sealer();
   set_subject_sealer(s);
@@ -39,7 +41,8 @@ TEST(GatewaySubject, SealedSubjectBecomesIdentityHeaders) {
   EXPECT_EQ(out["x-tollgate-amr"], "nba otp");
 }
 
-// Fail closed: a seal moved to another token (jti), made with another key, not a number, or with no key installed.
+// Fail closed: a seal moved to another token (jti), made with another key, not a number, or with no
+// key installed.
 TEST(GatewaySubject, UnsealableSubjectIsRefused) {
   auto s = sealer();
   set_subject_sealer(s);

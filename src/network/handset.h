@@ -67,7 +67,8 @@ class HandsetInbox {
 };
 
 // nullopt when the request is not for /handset/...
-std::optional<http::Response> handle_handset(const http::Request& request, const SubscriberStore& subscribers,
+std::optional<http::Response> handle_handset(const http::Request& request,
+                                             const SubscriberStore& subscribers,
                                              HandsetInbox& inbox, const core::Clock& clock);
 
 }  // namespace tollgate::network

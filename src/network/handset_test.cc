@@ -20,11 +20,15 @@ class HandsetTest : public ::testing::Test {
   HandsetInbox inbox_;
 };
 
-// Messages are listed newest first as JSON, with a prompt's action and token; HTML escapes the text.
+// Messages are listed newest first as JSON, with a prompt's action and token; HTML escapes the
+// text.
 TEST_F(HandsetTest, InboxNewestFirstJsonAndEscapedHtml) {
   inbox_.deliver("+34600000001", {.at = 1, .from = "Tollgate", .text = "first"});
-  inbox_.deliver("+34600000001", {.at = 2, .from = "Tollgate", .text = "<b>approve?</b>",
-                                  .action_url = "http://127.0.0.1:9000/oauth2/ciba/decide", .token = "tok"});
+  inbox_.deliver("+34600000001", {.at = 2,
+                                  .from = "Tollgate",
+                                  .text = "<b>approve?</b>",
+                                  .action_url = "http://127.0.0.1:9000/oauth2/ciba/decide",
+                                  .token = "tok"});
   auto res = handle_handset(get("/handset/+34600000001/inbox?format=json"), *subs_, inbox_, clock_);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result_int(), 200);
@@ -40,11 +44,17 @@ TEST_F(HandsetTest, InboxNewestFirstJsonAndEscapedHtml) {
   EXPECT_EQ((*html)[http::bhttp::field::cache_control], "no-store");
 }
 
-// Unknown numbers and paths are 404; other paths are not the handset's (nullopt); the inbox is bounded.
+// Unknown numbers and paths are 404; other paths are not the handset's (nullopt); the inbox is
+// bounded.
 TEST_F(HandsetTest, UnknownAndBounds) {
-  EXPECT_EQ(handle_handset(get("/handset/+34600000999/inbox"), *subs_, inbox_, clock_)->result_int(), 404);
-  EXPECT_EQ(handle_handset(get("/handset/+34600000001/photos"), *subs_, inbox_, clock_)->result_int(), 404);
-  EXPECT_EQ(handle_handset(get("/handset/+34600000001/inbox", http::bhttp::verb::post), *subs_, inbox_, clock_)
+  EXPECT_EQ(
+      handle_handset(get("/handset/+34600000999/inbox"), *subs_, inbox_, clock_)->result_int(),
+      404);
+  EXPECT_EQ(
+      handle_handset(get("/handset/+34600000001/photos"), *subs_, inbox_, clock_)->result_int(),
+      404);
+  EXPECT_EQ(handle_handset(get("/handset/+34600000001/inbox", http::bhttp::verb::post), *subs_,
+                           inbox_, clock_)
                 ->result_int(),
             405);
   EXPECT_FALSE(handle_handset(get("/sim-swap/v2/check"), *subs_, inbox_, clock_));
@@ -56,12 +66,15 @@ TEST_F(HandsetTest, UnknownAndBounds) {
 
 // An operator token resolves to its subscriber until it expires, and never for another value.
 TEST_F(HandsetTest, OperatorTokenResolvesUntilExpiry) {
-  auto res = handle_handset(get("/handset/+34600000002/operator-token", http::bhttp::verb::post), *subs_, inbox_, clock_);
+  auto res = handle_handset(get("/handset/+34600000002/operator-token", http::bhttp::verb::post),
+                            *subs_, inbox_, clock_);
   ASSERT_EQ(res->result_int(), 200);
-  const std::string token(boost::json::parse(res->body()).as_object().at("operator_token").as_string());
+  const std::string token(
+      boost::json::parse(res->body()).as_object().at("operator_token").as_string());
   const auto now = clock_.unix_seconds();
   EXPECT_EQ(inbox_.resolve_operator_token(token, now), "+34600000002");
-  EXPECT_EQ(inbox_.resolve_operator_token(token, now + HandsetInbox::kOperatorTokenLifetime), std::nullopt);
+  EXPECT_EQ(inbox_.resolve_operator_token(token, now + HandsetInbox::kOperatorTokenLifetime),
+            std::nullopt);
   EXPECT_EQ(inbox_.resolve_operator_token(token + "x", now), std::nullopt);
 }
 

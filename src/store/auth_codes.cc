@@ -13,7 +13,8 @@ constexpr Migration kMigrations[] = {
      "CREATE TABLE auth_codes ("
      " code_hash TEXT PRIMARY KEY NOT NULL,"
      " client_id TEXT NOT NULL, partner TEXT NOT NULL, scope TEXT NOT NULL, purpose TEXT NOT NULL,"
-     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL, auth_time INTEGER NOT NULL,"
+     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL, auth_time INTEGER "
+     "NOT NULL,"
      " nonce TEXT NOT NULL, redirect_uri TEXT NOT NULL, code_challenge TEXT NOT NULL,"
      " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
      " used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),"
@@ -24,7 +25,8 @@ constexpr Migration kMigrations[] = {
 
 constexpr std::string_view kColumns =
     "code_hash, client_id, partner, scope, purpose, subscriber, amr, consent_id, auth_time, nonce, "
-    "redirect_uri, code_challenge, created_at, expires_at, used, access_jti, access_exp, refresh_family";
+    "redirect_uri, code_challenge, created_at, expires_at, used, access_jti, access_exp, "
+    "refresh_family";
 
 StoreResult<AuthCodeRecord> read_row(const Statement& st) {
   AuthCodeRecord r;
@@ -53,8 +55,11 @@ StoreResult<AuthCodeRecord> read_row(const Statement& st) {
 
 }  // namespace
 
-StoreResult<std::shared_ptr<SqliteAuthCodeStore>> SqliteAuthCodeStore::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteAuthCodeStore: no database"});
+StoreResult<std::shared_ptr<SqliteAuthCodeStore>> SqliteAuthCodeStore::open(
+    std::shared_ptr<Database> db) {
+  if (!db)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteAuthCodeStore: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "auth_codes", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<SqliteAuthCodeStore>(new SqliteAuthCodeStore(std::move(db)));
@@ -63,17 +68,19 @@ StoreResult<std::shared_ptr<SqliteAuthCodeStore>> SqliteAuthCodeStore::open(std:
 StoreResult<void> SqliteAuthCodeStore::create(const AuthCodeRecord& r) {
   const GrantContext& g = r.grant;
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(c,
-                              core::strf("INSERT INTO auth_codes({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                         "?10, ?11, ?12, ?13, ?14, 0, '', 0, '')",
-                                         kColumns),
-                              r.code_hash, g.client_id, g.partner, g.scope, g.purpose, g.subscriber,
-                              detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce, r.redirect_uri,
-                              r.code_challenge, r.created_at, r.expires_at);
+    return detail::exec_bound(
+        c,
+        core::strf("INSERT INTO auth_codes({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                   "?10, ?11, ?12, ?13, ?14, 0, '', 0, '')",
+                   kColumns),
+        r.code_hash, g.client_id, g.partner, g.scope, g.purpose, g.subscriber,
+        detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce, r.redirect_uri,
+        r.code_challenge, r.created_at, r.expires_at);
   });
 }
 
-StoreResult<RedeemResult> SqliteAuthCodeStore::redeem(std::string_view code_hash, std::int64_t now) {
+StoreResult<RedeemResult> SqliteAuthCodeStore::redeem(std::string_view code_hash,
+                                                      std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<RedeemResult> {
     auto tx = c.transaction();
     if (!tx) return forward(tx);
@@ -94,27 +101,34 @@ StoreResult<RedeemResult> SqliteAuthCodeStore::redeem(std::string_view code_hash
       return out;
     }
     // An expired code is burned too: it can never be redeemed later by a skewed clock.
-    if (auto r = detail::exec_bound(c, "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1", code_hash); !r)
+    if (auto r =
+            detail::exec_bound(c, "UPDATE auth_codes SET used = 1 WHERE code_hash = ?1", code_hash);
+        !r)
       return forward(r);
     if (auto r = tx->commit(); !r) return forward(r);
-    out.outcome = now >= out.record->expires_at ? RedeemOutcome::kExpired : RedeemOutcome::kRedeemed;
+    out.outcome =
+        now >= out.record->expires_at ? RedeemOutcome::kExpired : RedeemOutcome::kRedeemed;
     return out;
   });
 }
 
-StoreResult<void> SqliteAuthCodeStore::record_issued(std::string_view code_hash, std::string_view access_jti,
-                                                     std::int64_t access_exp, std::string_view refresh_family) {
+StoreResult<void> SqliteAuthCodeStore::record_issued(std::string_view code_hash,
+                                                     std::string_view access_jti,
+                                                     std::int64_t access_exp,
+                                                     std::string_view refresh_family) {
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(
-        c, "UPDATE auth_codes SET access_jti = ?2, access_exp = ?3, refresh_family = ?4 WHERE code_hash = ?1",
-        code_hash, access_jti, access_exp, refresh_family);
+    return detail::exec_bound(c,
+                              "UPDATE auth_codes SET access_jti = ?2, access_exp = ?3, "
+                              "refresh_family = ?4 WHERE code_hash = ?1",
+                              code_hash, access_jti, access_exp, refresh_family);
   });
 }
 
 StoreResult<std::int64_t> SqliteAuthCodeStore::purge_expired(std::int64_t before) {
   return db_->run([&](Connection& c) -> StoreResult<std::int64_t> {
     // Keep redeemed codes until their tokens expired: a late replay must still be recognised.
-    if (auto r = detail::exec_bound(c, "DELETE FROM auth_codes WHERE expires_at < ?1 AND access_exp < ?1", before);
+    if (auto r = detail::exec_bound(
+            c, "DELETE FROM auth_codes WHERE expires_at < ?1 AND access_exp < ?1", before);
         !r)
       return forward(r);
     return c.changes();

@@ -50,7 +50,8 @@ class AuthCodeStore {
   virtual StoreResult<void> create(const AuthCodeRecord& code) = 0;
   virtual StoreResult<RedeemResult> redeem(std::string_view code_hash, std::int64_t now) = 0;
   virtual StoreResult<void> record_issued(std::string_view code_hash, std::string_view access_jti,
-                                          std::int64_t access_exp, std::string_view refresh_family) = 0;
+                                          std::int64_t access_exp,
+                                          std::string_view refresh_family) = 0;
   // Delete codes that expired before `before` (housekeeping); returns how many.
   virtual StoreResult<std::int64_t> purge_expired(std::int64_t before) = 0;
 };
@@ -61,7 +62,8 @@ class SqliteAuthCodeStore final : public AuthCodeStore {
   StoreResult<void> create(const AuthCodeRecord& code) override;
   StoreResult<RedeemResult> redeem(std::string_view code_hash, std::int64_t now) override;
   StoreResult<void> record_issued(std::string_view code_hash, std::string_view access_jti,
-                                  std::int64_t access_exp, std::string_view refresh_family) override;
+                                  std::int64_t access_exp,
+                                  std::string_view refresh_family) override;
   StoreResult<std::int64_t> purge_expired(std::int64_t before) override;
 
  private:

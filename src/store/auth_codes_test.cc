@@ -16,9 +16,15 @@ class AuthCodeStoreTest : public testing::TempDatabase {
     ASSERT_TRUE(s) << s.error().message;
     store_ = *s;
     rec_.code_hash = "h1";
-    rec_.grant = {.client_id = "tg_a", .partner = "acme", .scope = "openid dpv:X sim-swap:check",
-                  .purpose = "dpv:X", .subscriber = "+34600000001", .amr = {"nba"}, .consent_id = "cns_1",
-                  .auth_time = 990, .nonce = "n-1"};
+    rec_.grant = {.client_id = "tg_a",
+                  .partner = "acme",
+                  .scope = "openid dpv:X sim-swap:check",
+                  .purpose = "dpv:X",
+                  .subscriber = "+34600000001",
+                  .amr = {"nba"},
+                  .consent_id = "cns_1",
+                  .auth_time = 990,
+                  .nonce = "n-1"};
     rec_.redirect_uri = "https://app.example/cb";
     rec_.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     rec_.created_at = 1000;
@@ -28,7 +34,8 @@ class AuthCodeStoreTest : public testing::TempDatabase {
   AuthCodeRecord rec_;
 };
 
-// A code is redeemed once with every field intact; the second redemption reports reuse with the issued tokens.
+// A code is redeemed once with every field intact; the second redemption reports reuse with the
+// issued tokens.
 TEST_F(AuthCodeStoreTest, SingleUseAndReuseReportsIssuedTokens) {
   ASSERT_TRUE(store_->create(rec_));
   auto first = store_->redeem("h1", 1010);
@@ -47,7 +54,8 @@ TEST_F(AuthCodeStoreTest, SingleUseAndReuseReportsIssuedTokens) {
   EXPECT_EQ(store_->redeem("nope", 1010)->outcome, RedeemOutcome::kUnknown);
 }
 
-// A code presented at its expiry second is expired, and burned: it is not redeemable afterwards either.
+// A code presented at its expiry second is expired, and burned: it is not redeemable afterwards
+// either.
 TEST_F(AuthCodeStoreTest, ExpiredAtBoundaryAndBurned) {
   ASSERT_TRUE(store_->create(rec_));
   EXPECT_EQ(store_->redeem("h1", 1060)->outcome, RedeemOutcome::kExpired);

@@ -12,14 +12,16 @@ constexpr Migration kMigrations[] = {
     {1,
      "CREATE TABLE authorize_sessions ("
      " session_hash TEXT PRIMARY KEY NOT NULL, binding_hash TEXT NOT NULL, csrf TEXT NOT NULL,"
-     " request_json TEXT NOT NULL, subscriber TEXT NOT NULL, amr TEXT NOT NULL, auth_time INTEGER NOT NULL,"
+     " request_json TEXT NOT NULL, subscriber TEXT NOT NULL, amr TEXT NOT NULL, auth_time INTEGER "
+     "NOT NULL,"
      " otp_subscriber TEXT NOT NULL, otp_hash TEXT NOT NULL, otp_expires_at INTEGER NOT NULL,"
      " otp_attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL"
      ") STRICT;"},
 };
 
 constexpr std::string_view kColumns =
-    "session_hash, binding_hash, csrf, request_json, subscriber, amr, auth_time, otp_subscriber, otp_hash, "
+    "session_hash, binding_hash, csrf, request_json, subscriber, amr, auth_time, otp_subscriber, "
+    "otp_hash, "
     "otp_expires_at, otp_attempts, created_at, expires_at";
 
 }  // namespace
@@ -27,27 +29,32 @@ constexpr std::string_view kColumns =
 StoreResult<std::shared_ptr<SqliteAuthorizeSessionStore>> SqliteAuthorizeSessionStore::open(
     std::shared_ptr<Database> db) {
   if (!db)
-    return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteAuthorizeSessionStore: no database"});
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteAuthorizeSessionStore: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "authorize_sessions", kMigrations); });
   if (!r) return forward(r);
-  return std::shared_ptr<SqliteAuthorizeSessionStore>(new SqliteAuthorizeSessionStore(std::move(db)));
+  return std::shared_ptr<SqliteAuthorizeSessionStore>(
+      new SqliteAuthorizeSessionStore(std::move(db)));
 }
 
 StoreResult<void> SqliteAuthorizeSessionStore::create(const AuthorizeSession& s) {
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(c,
-                              core::strf("INSERT INTO authorize_sessions({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                                         "?9, ?10, ?11, ?12, ?13)",
-                                         kColumns),
-                              s.session_hash, s.binding_hash, s.csrf, s.request_json, s.subscriber,
-                              detail::json_list(s.amr), s.auth_time, s.otp_subscriber, s.otp_hash, s.otp_expires_at,
-                              s.otp_attempts, s.created_at, s.expires_at);
+    return detail::exec_bound(
+        c,
+        core::strf("INSERT INTO authorize_sessions({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                   "?9, ?10, ?11, ?12, ?13)",
+                   kColumns),
+        s.session_hash, s.binding_hash, s.csrf, s.request_json, s.subscriber,
+        detail::json_list(s.amr), s.auth_time, s.otp_subscriber, s.otp_hash, s.otp_expires_at,
+        s.otp_attempts, s.created_at, s.expires_at);
   });
 }
 
-StoreResult<std::optional<AuthorizeSession>> SqliteAuthorizeSessionStore::find(std::string_view session_hash) {
+StoreResult<std::optional<AuthorizeSession>> SqliteAuthorizeSessionStore::find(
+    std::string_view session_hash) {
   return db_->run([&](Connection& c) -> StoreResult<std::optional<AuthorizeSession>> {
-    auto st = c.prepare(core::strf("SELECT {} FROM authorize_sessions WHERE session_hash = ?1", kColumns));
+    auto st = c.prepare(
+        core::strf("SELECT {} FROM authorize_sessions WHERE session_hash = ?1", kColumns));
     if (!st) return forward(st);
     if (auto b = st->bind(1, session_hash); !b) return forward(b);
     auto row = st->step();
@@ -75,22 +82,26 @@ StoreResult<std::optional<AuthorizeSession>> SqliteAuthorizeSessionStore::find(s
 
 StoreResult<void> SqliteAuthorizeSessionStore::update(const AuthorizeSession& s) {
   return db_->run([&](Connection& c) -> StoreResult<void> {
-    if (auto r = detail::exec_bound(c,
-                                    "UPDATE authorize_sessions SET subscriber = ?2, amr = ?3, auth_time = ?4, "
-                                    "otp_subscriber = ?5, otp_hash = ?6, otp_expires_at = ?7, otp_attempts = ?8 "
-                                    "WHERE session_hash = ?1",
-                                    s.session_hash, s.subscriber, detail::json_list(s.amr), s.auth_time,
-                                    s.otp_subscriber, s.otp_hash, s.otp_expires_at, s.otp_attempts);
+    if (auto r = detail::exec_bound(
+            c,
+            "UPDATE authorize_sessions SET subscriber = ?2, amr = ?3, auth_time = ?4, "
+            "otp_subscriber = ?5, otp_hash = ?6, otp_expires_at = ?7, otp_attempts = ?8 "
+            "WHERE session_hash = ?1",
+            s.session_hash, s.subscriber, detail::json_list(s.amr), s.auth_time, s.otp_subscriber,
+            s.otp_hash, s.otp_expires_at, s.otp_attempts);
         !r)
       return r;
-    if (c.changes() == 0) return std::unexpected(StoreError{StoreErrorCode::kNotFound, "authorize session ended"});
+    if (c.changes() == 0)
+      return std::unexpected(StoreError{StoreErrorCode::kNotFound, "authorize session ended"});
     return {};
   });
 }
 
 StoreResult<bool> SqliteAuthorizeSessionStore::finish(std::string_view session_hash) {
   return db_->run([&](Connection& c) -> StoreResult<bool> {
-    if (auto r = detail::exec_bound(c, "DELETE FROM authorize_sessions WHERE session_hash = ?1", session_hash); !r)
+    if (auto r = detail::exec_bound(c, "DELETE FROM authorize_sessions WHERE session_hash = ?1",
+                                    session_hash);
+        !r)
       return forward(r);
     return c.changes() == 1;
   });
@@ -98,7 +109,9 @@ StoreResult<bool> SqliteAuthorizeSessionStore::finish(std::string_view session_h
 
 StoreResult<std::int64_t> SqliteAuthorizeSessionStore::purge_expired(std::int64_t before) {
   return db_->run([&](Connection& c) -> StoreResult<std::int64_t> {
-    if (auto r = detail::exec_bound(c, "DELETE FROM authorize_sessions WHERE expires_at < ?1", before); !r)
+    if (auto r =
+            detail::exec_bound(c, "DELETE FROM authorize_sessions WHERE expires_at < ?1", before);
+        !r)
       return forward(r);
     return c.changes();
   });

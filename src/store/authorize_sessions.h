@@ -32,8 +32,8 @@ struct AuthorizeSession {
   std::string subscriber;        // +E.164 once identified; empty before
   std::vector<std::string> amr;  // how it was identified
   std::int64_t auth_time = 0;
-  std::string otp_subscriber;    // the number an OTP was sent to (not yet proven)
-  std::string otp_hash;          // sha256 hex of the one-time code; empty when none
+  std::string otp_subscriber;  // the number an OTP was sent to (not yet proven)
+  std::string otp_hash;        // sha256 hex of the one-time code; empty when none
   std::int64_t otp_expires_at = 0;
   std::int64_t otp_attempts = 0;
   std::int64_t created_at = 0;
@@ -53,7 +53,8 @@ class AuthorizeSessionStore {
 
 class SqliteAuthorizeSessionStore final : public AuthorizeSessionStore {
  public:
-  static StoreResult<std::shared_ptr<SqliteAuthorizeSessionStore>> open(std::shared_ptr<Database> db);
+  static StoreResult<std::shared_ptr<SqliteAuthorizeSessionStore>> open(
+      std::shared_ptr<Database> db);
   StoreResult<void> create(const AuthorizeSession& session) override;
   StoreResult<std::optional<AuthorizeSession>> find(std::string_view session_hash) override;
   StoreResult<void> update(const AuthorizeSession& session) override;

@@ -18,8 +18,12 @@ class AuthorizeSessionStoreTest : public testing::TempDatabase {
 
 // A session round-trips, updates its subscriber and OTP state, and finishes exactly once.
 TEST_F(AuthorizeSessionStoreTest, RoundTripUpdateFinishOnce) {
-  AuthorizeSession s{.session_hash = "s1", .binding_hash = "b1", .csrf = "c1", .request_json = "{}",
-                     .created_at = 10, .expires_at = 610};
+  AuthorizeSession s{.session_hash = "s1",
+                     .binding_hash = "b1",
+                     .csrf = "c1",
+                     .request_json = "{}",
+                     .created_at = 10,
+                     .expires_at = 610};
   ASSERT_TRUE(store_->create(s));
   s.subscriber = "+34600000002";
   s.amr = {"otp"};

@@ -13,7 +13,8 @@ constexpr Migration kMigrations[] = {
      "CREATE TABLE ciba_requests ("
      " auth_req_hash TEXT PRIMARY KEY NOT NULL, approval_hash TEXT NOT NULL,"
      " client_id TEXT NOT NULL, partner TEXT NOT NULL, scope TEXT NOT NULL, purpose TEXT NOT NULL,"
-     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL, auth_time INTEGER NOT NULL,"
+     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL, auth_time INTEGER "
+     "NOT NULL,"
      " nonce TEXT NOT NULL,"
      " status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),"
      " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, interval INTEGER NOT NULL,"
@@ -23,11 +24,13 @@ constexpr Migration kMigrations[] = {
 };
 
 constexpr std::string_view kColumns =
-    "auth_req_hash, approval_hash, client_id, partner, scope, purpose, subscriber, amr, consent_id, auth_time, "
+    "auth_req_hash, approval_hash, client_id, partner, scope, purpose, subscriber, amr, "
+    "consent_id, auth_time, "
     "nonce, status, created_at, expires_at, interval, last_poll_at";
 
 std::optional<CibaStatus> status_from(std::string_view s) {
-  for (CibaStatus v : {CibaStatus::kPending, CibaStatus::kApproved, CibaStatus::kDenied, CibaStatus::kConsumed})
+  for (CibaStatus v :
+       {CibaStatus::kPending, CibaStatus::kApproved, CibaStatus::kDenied, CibaStatus::kConsumed})
     if (to_string(v) == s) return v;
   return std::nullopt;
 }
@@ -58,7 +61,8 @@ StoreResult<CibaRequestRecord> read_row(const Statement& st) {
 }
 
 template <class... Args>
-StoreResult<std::optional<CibaRequestRecord>> select_one(Connection& c, std::string_view where, const Args&... args) {
+StoreResult<std::optional<CibaRequestRecord>> select_one(Connection& c, std::string_view where,
+                                                         const Args&... args) {
   auto st = c.prepare(core::strf("SELECT {} FROM ciba_requests WHERE {}", kColumns, where));
   if (!st) return forward(st);
   if (auto b = st->bind_all(args...); !b) return forward(b);
@@ -86,8 +90,11 @@ std::string_view to_string(CibaStatus s) {
   return "pending";
 }
 
-StoreResult<std::shared_ptr<SqliteCibaRequestStore>> SqliteCibaRequestStore::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteCibaRequestStore: no database"});
+StoreResult<std::shared_ptr<SqliteCibaRequestStore>> SqliteCibaRequestStore::open(
+    std::shared_ptr<Database> db) {
+  if (!db)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteCibaRequestStore: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "ciba_requests", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<SqliteCibaRequestStore>(new SqliteCibaRequestStore(std::move(db)));
@@ -96,18 +103,19 @@ StoreResult<std::shared_ptr<SqliteCibaRequestStore>> SqliteCibaRequestStore::ope
 StoreResult<void> SqliteCibaRequestStore::create(const CibaRequestRecord& r) {
   const GrantContext& g = r.grant;
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(c,
-                              core::strf("INSERT INTO ciba_requests({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                         "?10, ?11, ?12, ?13, ?14, ?15, 0)",
-                                         kColumns),
-                              r.auth_req_hash, r.approval_hash, g.client_id, g.partner, g.scope, g.purpose,
-                              g.subscriber, detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce,
-                              to_string(r.status), r.created_at, r.expires_at, r.interval);
+    return detail::exec_bound(
+        c,
+        core::strf("INSERT INTO ciba_requests({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                   "?10, ?11, ?12, ?13, ?14, ?15, 0)",
+                   kColumns),
+        r.auth_req_hash, r.approval_hash, g.client_id, g.partner, g.scope, g.purpose, g.subscriber,
+        detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce, to_string(r.status),
+        r.created_at, r.expires_at, r.interval);
   });
 }
 
-StoreResult<PollResult> SqliteCibaRequestStore::poll(std::string_view auth_req_hash, std::string_view client_id,
-                                                     std::int64_t now) {
+StoreResult<PollResult> SqliteCibaRequestStore::poll(std::string_view auth_req_hash,
+                                                     std::string_view client_id, std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<PollResult> {
     auto tx = c.transaction();
     if (!tx) return forward(tx);
@@ -133,9 +141,10 @@ StoreResult<PollResult> SqliteCibaRequestStore::poll(std::string_view auth_req_h
       out.outcome = PollOutcome::kPending;
     }
     r.last_poll_at = now;
-    if (auto u = detail::exec_bound(
-            c, "UPDATE ciba_requests SET status = ?2, interval = ?3, last_poll_at = ?4 WHERE auth_req_hash = ?1",
-            auth_req_hash, to_string(r.status), r.interval, r.last_poll_at);
+    if (auto u = detail::exec_bound(c,
+                                    "UPDATE ciba_requests SET status = ?2, interval = ?3, "
+                                    "last_poll_at = ?4 WHERE auth_req_hash = ?1",
+                                    auth_req_hash, to_string(r.status), r.interval, r.last_poll_at);
         !u)
       return forward(u);
     if (auto cm = tx->commit(); !cm) return forward(cm);
@@ -144,8 +153,9 @@ StoreResult<PollResult> SqliteCibaRequestStore::poll(std::string_view auth_req_h
   });
 }
 
-StoreResult<DecideResult> SqliteCibaRequestStore::decide(std::string_view approval_hash, bool approve,
-                                                         std::string_view consent_id, std::int64_t now) {
+StoreResult<DecideResult> SqliteCibaRequestStore::decide(std::string_view approval_hash,
+                                                         bool approve, std::string_view consent_id,
+                                                         std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<DecideResult> {
     DecideResult out;
     if (approval_hash.empty()) return out;
@@ -162,9 +172,9 @@ StoreResult<DecideResult> SqliteCibaRequestStore::decide(std::string_view approv
     } else {
       r.status = approve ? CibaStatus::kApproved : CibaStatus::kDenied;
       if (approve) r.grant.consent_id = std::string(consent_id);
-      if (auto u = detail::exec_bound(c,
-                                      "UPDATE ciba_requests SET status = ?2, consent_id = ?3 WHERE approval_hash = ?1",
-                                      approval_hash, to_string(r.status), r.grant.consent_id);
+      if (auto u = detail::exec_bound(
+              c, "UPDATE ciba_requests SET status = ?2, consent_id = ?3 WHERE approval_hash = ?1",
+              approval_hash, to_string(r.status), r.grant.consent_id);
           !u)
         return forward(u);
       if (auto cm = tx->commit(); !cm) return forward(cm);
@@ -178,7 +188,8 @@ StoreResult<DecideResult> SqliteCibaRequestStore::decide(std::string_view approv
 StoreResult<std::optional<CibaRequestRecord>> SqliteCibaRequestStore::find_by_approval(
     std::string_view approval_hash) {
   if (approval_hash.empty()) return std::optional<CibaRequestRecord>{};
-  return db_->run([&](Connection& c) { return select_one(c, "approval_hash = ?1", approval_hash); });
+  return db_->run(
+      [&](Connection& c) { return select_one(c, "approval_hash = ?1", approval_hash); });
 }
 
 }  // namespace tollgate::store

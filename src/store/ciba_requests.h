@@ -38,7 +38,8 @@ std::string_view to_string(CibaStatus s);
 
 struct CibaRequestRecord {
   std::string auth_req_hash;  // sha256 hex of auth_req_id
-  std::string approval_hash;  // sha256 hex of the handset's approval token; empty when none was sent
+  std::string
+      approval_hash;  // sha256 hex of the handset's approval token; empty when none was sent
   GrantContext grant;
   CibaStatus status = CibaStatus::kPending;
   std::int64_t created_at = 0;
@@ -70,7 +71,8 @@ class CibaRequestStore {
   virtual StoreResult<DecideResult> decide(std::string_view approval_hash, bool approve,
                                            std::string_view consent_id, std::int64_t now) = 0;
   // The request an approval token belongs to (for the handset page), or nullopt.
-  virtual StoreResult<std::optional<CibaRequestRecord>> find_by_approval(std::string_view approval_hash) = 0;
+  virtual StoreResult<std::optional<CibaRequestRecord>> find_by_approval(
+      std::string_view approval_hash) = 0;
 };
 
 class SqliteCibaRequestStore final : public CibaRequestStore {
@@ -79,9 +81,10 @@ class SqliteCibaRequestStore final : public CibaRequestStore {
   StoreResult<void> create(const CibaRequestRecord& request) override;
   StoreResult<PollResult> poll(std::string_view auth_req_hash, std::string_view client_id,
                                std::int64_t now) override;
-  StoreResult<DecideResult> decide(std::string_view approval_hash, bool approve, std::string_view consent_id,
-                                   std::int64_t now) override;
-  StoreResult<std::optional<CibaRequestRecord>> find_by_approval(std::string_view approval_hash) override;
+  StoreResult<DecideResult> decide(std::string_view approval_hash, bool approve,
+                                   std::string_view consent_id, std::int64_t now) override;
+  StoreResult<std::optional<CibaRequestRecord>> find_by_approval(
+      std::string_view approval_hash) override;
 
  private:
   explicit SqliteCibaRequestStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}

@@ -14,8 +14,12 @@ class CibaStoreTest : public testing::TempDatabase {
     store_ = *s;
     rec_.auth_req_hash = "req";
     rec_.approval_hash = "appr";
-    rec_.grant = {.client_id = "tg_a", .partner = "acme", .scope = "dpv:X sim-swap:check", .purpose = "dpv:X",
-                  .subscriber = "+34600000001", .amr = {"handset"}};
+    rec_.grant = {.client_id = "tg_a",
+                  .partner = "acme",
+                  .scope = "dpv:X sim-swap:check",
+                  .purpose = "dpv:X",
+                  .subscriber = "+34600000001",
+                  .amr = {"handset"}};
     rec_.created_at = 1000;
     rec_.expires_at = 1120;
     rec_.interval = 2;
@@ -24,7 +28,8 @@ class CibaStoreTest : public testing::TempDatabase {
   CibaRequestRecord rec_;
 };
 
-// Pending polls at the interval stay pending; a poll sooner is slow_down and raises the interval by 5 s for good.
+// Pending polls at the interval stay pending; a poll sooner is slow_down and raises the interval by
+// 5 s for good.
 TEST_F(CibaStoreTest, SlowDownRaisesTheInterval) {
   ASSERT_TRUE(store_->create(rec_));
   EXPECT_EQ(store_->poll("req", "tg_a", 1001)->outcome, PollOutcome::kPending);
@@ -38,7 +43,8 @@ TEST_F(CibaStoreTest, SlowDownRaisesTheInterval) {
   EXPECT_EQ(later->record->interval, 12);
 }
 
-// Approval carries the consent id; the first poll after it consumes the request, the next one is kConsumed.
+// Approval carries the consent id; the first poll after it consumes the request, the next one is
+// kConsumed.
 TEST_F(CibaStoreTest, ApproveThenConsumeOnce) {
   ASSERT_TRUE(store_->create(rec_));
   auto d = store_->decide("appr", true, "cns_9", 1005);
@@ -50,11 +56,13 @@ TEST_F(CibaStoreTest, ApproveThenConsumeOnce) {
   EXPECT_EQ(store_->poll("req", "tg_a", 1020)->outcome, PollOutcome::kConsumed);
 }
 
-// Another client polling a stolen auth_req_id learns nothing and changes nothing; denial and expiry are reported.
+// Another client polling a stolen auth_req_id learns nothing and changes nothing; denial and expiry
+// are reported.
 TEST_F(CibaStoreTest, OtherClientDenialAndExpiry) {
   ASSERT_TRUE(store_->create(rec_));
   EXPECT_EQ(store_->poll("req", "tg_other", 1001)->outcome, PollOutcome::kUnknown);
-  EXPECT_EQ(store_->poll("req", "tg_a", 1001)->outcome, PollOutcome::kPending);  // not slow_down: first real poll
+  EXPECT_EQ(store_->poll("req", "tg_a", 1001)->outcome,
+            PollOutcome::kPending);  // not slow_down: first real poll
   ASSERT_EQ(store_->decide("appr", false, "", 1002)->outcome, DecideOutcome::kDecided);
   EXPECT_EQ(store_->poll("req", "tg_a", 1010)->outcome, PollOutcome::kDenied);
   EXPECT_EQ(store_->poll("req", "tg_a", 1120)->outcome, PollOutcome::kExpired);

@@ -46,7 +46,8 @@ StoreResult<ConsentRecord> read_row(const Statement& st) {
 }
 
 template <class... Args>
-StoreResult<std::vector<ConsentRecord>> query(Connection& c, std::string_view sql, const Args&... args) {
+StoreResult<std::vector<ConsentRecord>> query(Connection& c, std::string_view sql,
+                                              const Args&... args) {
   auto st = c.prepare(sql);
   if (!st) return forward(st);
   if (auto b = st->bind_all(args...); !b) return forward(b);
@@ -64,8 +65,11 @@ StoreResult<std::vector<ConsentRecord>> query(Connection& c, std::string_view sq
 
 }  // namespace
 
-StoreResult<std::shared_ptr<SqliteConsentStore>> SqliteConsentStore::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteConsentStore: no database"});
+StoreResult<std::shared_ptr<SqliteConsentStore>> SqliteConsentStore::open(
+    std::shared_ptr<Database> db) {
+  if (!db)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteConsentStore: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "consents", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<SqliteConsentStore>(new SqliteConsentStore(std::move(db)));
@@ -74,33 +78,34 @@ StoreResult<std::shared_ptr<SqliteConsentStore>> SqliteConsentStore::open(std::s
 StoreResult<void> SqliteConsentStore::create(const ConsentRecord& r) {
   return db_->run([&](Connection& c) {
     return detail::exec_bound(
-        c, core::strf("INSERT INTO consents({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", kColumns),
-        r.consent_id, r.partner, r.client_id, r.subscriber, r.purpose, r.scopes.to_string(), r.created_at,
-        r.expires_at, nullptr);
+        c,
+        core::strf("INSERT INTO consents({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", kColumns),
+        r.consent_id, r.partner, r.client_id, r.subscriber, r.purpose, r.scopes.to_string(),
+        r.created_at, r.expires_at, nullptr);
   });
 }
 
 StoreResult<std::optional<ConsentRecord>> SqliteConsentStore::find(std::string_view consent_id) {
   return db_->run([&](Connection& c) -> StoreResult<std::optional<ConsentRecord>> {
-    auto rows = query(c, core::strf("SELECT {} FROM consents WHERE consent_id = ?1", kColumns), consent_id);
+    auto rows =
+        query(c, core::strf("SELECT {} FROM consents WHERE consent_id = ?1", kColumns), consent_id);
     if (!rows) return forward(rows);
     if (rows->empty()) return std::nullopt;
     return std::move(rows->front());
   });
 }
 
-StoreResult<std::optional<ConsentRecord>> SqliteConsentStore::find_covering(std::string_view partner,
-                                                                            std::string_view subscriber,
-                                                                            std::string_view purpose,
-                                                                            const core::ScopeSet& scopes,
-                                                                            std::int64_t now) {
+StoreResult<std::optional<ConsentRecord>> SqliteConsentStore::find_covering(
+    std::string_view partner, std::string_view subscriber, std::string_view purpose,
+    const core::ScopeSet& scopes, std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<std::optional<ConsentRecord>> {
-    auto rows = query(c,
-                      core::strf("SELECT {} FROM consents WHERE partner = ?1 AND subscriber = ?2 AND "
-                                 "purpose = ?3 AND withdrawn_at IS NULL AND expires_at > ?4 "
-                                 "ORDER BY created_at DESC, consent_id",
-                                 kColumns),
-                      partner, subscriber, purpose, now);
+    auto rows =
+        query(c,
+              core::strf("SELECT {} FROM consents WHERE partner = ?1 AND subscriber = ?2 AND "
+                         "purpose = ?3 AND withdrawn_at IS NULL AND expires_at > ?4 "
+                         "ORDER BY created_at DESC, consent_id",
+                         kColumns),
+              partner, subscriber, purpose, now);
     if (!rows) return forward(rows);
     for (auto& r : *rows)
       if (r.scopes.contains_all(scopes.items())) return std::move(r);
@@ -108,24 +113,29 @@ StoreResult<std::optional<ConsentRecord>> SqliteConsentStore::find_covering(std:
   });
 }
 
-StoreResult<std::vector<ConsentRecord>> SqliteConsentStore::list_for_subscriber(std::string_view subscriber) {
+StoreResult<std::vector<ConsentRecord>> SqliteConsentStore::list_for_subscriber(
+    std::string_view subscriber) {
   return db_->run([&](Connection& c) {
-    return query(c,
-                 core::strf("SELECT {} FROM consents WHERE subscriber = ?1 ORDER BY created_at DESC, consent_id",
-                            kColumns),
-                 subscriber);
+    return query(
+        c,
+        core::strf(
+            "SELECT {} FROM consents WHERE subscriber = ?1 ORDER BY created_at DESC, consent_id",
+            kColumns),
+        subscriber);
   });
 }
 
 StoreResult<void> SqliteConsentStore::withdraw(std::string_view consent_id, std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<void> {
     if (auto r = detail::exec_bound(
-            c, "UPDATE consents SET withdrawn_at = coalesce(withdrawn_at, ?2) WHERE consent_id = ?1", consent_id,
-            now);
+            c,
+            "UPDATE consents SET withdrawn_at = coalesce(withdrawn_at, ?2) WHERE consent_id = ?1",
+            consent_id, now);
         !r)
       return r;
     if (c.changes() == 0)
-      return std::unexpected(StoreError{StoreErrorCode::kNotFound, core::strf("no consent '{}'", consent_id)});
+      return std::unexpected(
+          StoreError{StoreErrorCode::kNotFound, core::strf("no consent '{}'", consent_id)});
     return {};
   });
 }

@@ -54,7 +54,8 @@ class ConsentStore {
                                                                   const core::ScopeSet& scopes,
                                                                   std::int64_t now) = 0;
   // Every consent of a subscriber (withdrawn ones included), newest first.
-  virtual StoreResult<std::vector<ConsentRecord>> list_for_subscriber(std::string_view subscriber) = 0;
+  virtual StoreResult<std::vector<ConsentRecord>> list_for_subscriber(
+      std::string_view subscriber) = 0;
   // kNotFound for an unknown id; a second withdrawal keeps the first time.
   virtual StoreResult<void> withdraw(std::string_view consent_id, std::int64_t now) = 0;
 };

@@ -17,9 +17,9 @@ struct GrantContext {
   std::string purpose;     // "dpv:..."
   std::string subscriber;  // +E.164 (operator database only; never in a token in clear)
   std::vector<std::string> amr;  // "nba", "otp", ...
-  std::string consent_id;  // empty when the purpose's legal basis needs no consent
-  std::int64_t auth_time = 0;  // when the subscriber was authenticated (unix seconds)
-  std::string nonce;       // OIDC nonce for the ID token; empty when none
+  std::string consent_id;        // empty when the purpose's legal basis needs no consent
+  std::int64_t auth_time = 0;    // when the subscriber was authenticated (unix seconds)
+  std::string nonce;             // OIDC nonce for the ID token; empty when none
 };
 
 }  // namespace tollgate::store

@@ -13,7 +13,8 @@ constexpr Migration kMigrations[] = {
      "CREATE TABLE refresh_tokens ("
      " token_hash TEXT PRIMARY KEY NOT NULL, family_id TEXT NOT NULL, grant_type TEXT NOT NULL,"
      " client_id TEXT NOT NULL, partner TEXT NOT NULL, scope TEXT NOT NULL, purpose TEXT NOT NULL,"
-     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL, auth_time INTEGER NOT NULL,"
+     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL, auth_time INTEGER "
+     "NOT NULL,"
      " nonce TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
      " used_at INTEGER,"
      " revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))"
@@ -23,7 +24,8 @@ constexpr Migration kMigrations[] = {
 };
 
 constexpr std::string_view kColumns =
-    "token_hash, family_id, grant_type, client_id, partner, scope, purpose, subscriber, amr, consent_id, "
+    "token_hash, family_id, grant_type, client_id, partner, scope, purpose, subscriber, amr, "
+    "consent_id, "
     "auth_time, nonce, created_at, expires_at, used_at, revoked";
 
 StoreResult<RefreshTokenRecord> read_row(const Statement& st) {
@@ -52,8 +54,11 @@ StoreResult<RefreshTokenRecord> read_row(const Statement& st) {
 
 }  // namespace
 
-StoreResult<std::shared_ptr<SqliteRefreshTokenStore>> SqliteRefreshTokenStore::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteRefreshTokenStore: no database"});
+StoreResult<std::shared_ptr<SqliteRefreshTokenStore>> SqliteRefreshTokenStore::open(
+    std::shared_ptr<Database> db) {
+  if (!db)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteRefreshTokenStore: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "refresh_tokens", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<SqliteRefreshTokenStore>(new SqliteRefreshTokenStore(std::move(db)));
@@ -62,21 +67,24 @@ StoreResult<std::shared_ptr<SqliteRefreshTokenStore>> SqliteRefreshTokenStore::o
 StoreResult<void> SqliteRefreshTokenStore::create(const RefreshTokenRecord& r) {
   const GrantContext& g = r.grant;
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(c,
-                              core::strf("INSERT INTO refresh_tokens({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                         "?10, ?11, ?12, ?13, ?14, NULL, 0)",
-                                         kColumns),
-                              r.token_hash, r.family_id, r.grant_type, g.client_id, g.partner, g.scope, g.purpose,
-                              g.subscriber, detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce,
-                              r.created_at, r.expires_at);
+    return detail::exec_bound(
+        c,
+        core::strf("INSERT INTO refresh_tokens({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                   "?10, ?11, ?12, ?13, ?14, NULL, 0)",
+                   kColumns),
+        r.token_hash, r.family_id, r.grant_type, g.client_id, g.partner, g.scope, g.purpose,
+        g.subscriber, detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce, r.created_at,
+        r.expires_at);
   });
 }
 
-StoreResult<RefreshUse> SqliteRefreshTokenStore::use(std::string_view token_hash, std::int64_t now) {
+StoreResult<RefreshUse> SqliteRefreshTokenStore::use(std::string_view token_hash,
+                                                     std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<RefreshUse> {
     auto tx = c.transaction();
     if (!tx) return forward(tx);
-    auto st = c.prepare(core::strf("SELECT {} FROM refresh_tokens WHERE token_hash = ?1", kColumns));
+    auto st =
+        c.prepare(core::strf("SELECT {} FROM refresh_tokens WHERE token_hash = ?1", kColumns));
     if (!st) return forward(st);
     if (auto b = st->bind(1, token_hash); !b) return forward(b);
     auto row = st->step();
@@ -91,8 +99,9 @@ StoreResult<RefreshUse> SqliteRefreshTokenStore::use(std::string_view token_hash
     out.record = std::move(*rec);
     if (used) {
       // Reuse of a rotated token: one of the two holders is an attacker; end the family.
-      if (auto r = detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
-                                      out.record->family_id);
+      if (auto r =
+              detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
+                                 out.record->family_id);
           !r)
         return forward(r);
       if (auto r = tx->commit(); !r) return forward(r);
@@ -107,8 +116,8 @@ StoreResult<RefreshUse> SqliteRefreshTokenStore::use(std::string_view token_hash
       out.outcome = RefreshOutcome::kExpired;
       return out;
     }
-    if (auto r = detail::exec_bound(c, "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1", token_hash,
-                                    now);
+    if (auto r = detail::exec_bound(
+            c, "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1", token_hash, now);
         !r)
       return forward(r);
     if (auto r = tx->commit(); !r) return forward(r);
@@ -119,19 +128,23 @@ StoreResult<RefreshUse> SqliteRefreshTokenStore::use(std::string_view token_hash
 
 StoreResult<void> SqliteRefreshTokenStore::revoke_family(std::string_view family_id) {
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1", family_id);
+    return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = ?1",
+                              family_id);
   });
 }
 
 StoreResult<void> SqliteRefreshTokenStore::revoke_client(std::string_view client_id) {
   return db_->run([&](Connection& c) {
-    return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE client_id = ?1", client_id);
+    return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE client_id = ?1",
+                              client_id);
   });
 }
 
-StoreResult<std::optional<RefreshTokenRecord>> SqliteRefreshTokenStore::find(std::string_view token_hash) {
+StoreResult<std::optional<RefreshTokenRecord>> SqliteRefreshTokenStore::find(
+    std::string_view token_hash) {
   return db_->run([&](Connection& c) -> StoreResult<std::optional<RefreshTokenRecord>> {
-    auto st = c.prepare(core::strf("SELECT {} FROM refresh_tokens WHERE token_hash = ?1", kColumns));
+    auto st =
+        c.prepare(core::strf("SELECT {} FROM refresh_tokens WHERE token_hash = ?1", kColumns));
     if (!st) return forward(st);
     if (auto b = st->bind(1, token_hash); !b) return forward(b);
     auto row = st->step();

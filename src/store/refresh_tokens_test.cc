@@ -18,8 +18,12 @@ class RefreshTokenStoreTest : public testing::TempDatabase {
     r.token_hash = std::move(hash);
     r.family_id = std::move(family);
     r.grant_type = "authorization_code";
-    r.grant = {.client_id = "tg_a", .partner = "acme", .scope = "dpv:X sim-swap:check offline_access",
-               .purpose = "dpv:X", .subscriber = "+34600000001", .amr = {"otp"}};
+    r.grant = {.client_id = "tg_a",
+               .partner = "acme",
+               .scope = "dpv:X sim-swap:check offline_access",
+               .purpose = "dpv:X",
+               .subscriber = "+34600000001",
+               .amr = {"otp"}};
     r.created_at = 1000;
     r.expires_at = 2000;
     return r;
@@ -27,7 +31,8 @@ class RefreshTokenStoreTest : public testing::TempDatabase {
   std::shared_ptr<SqliteRefreshTokenStore> store_;
 };
 
-// Rotation: the first use succeeds; using the same token again revokes its whole family, successor included.
+// Rotation: the first use succeeds; using the same token again revokes its whole family, successor
+// included.
 TEST_F(RefreshTokenStoreTest, ReuseRevokesTheFamily) {
   ASSERT_TRUE(store_->create(token("r1")));
   auto first = store_->use("r1", 1100);
@@ -38,7 +43,8 @@ TEST_F(RefreshTokenStoreTest, ReuseRevokesTheFamily) {
   EXPECT_EQ(store_->use("r2", 1200)->outcome, RefreshOutcome::kRevoked);
 }
 
-// Other families are untouched by a family's revocation; expiry is at expires_at; unknown hashes are unknown.
+// Other families are untouched by a family's revocation; expiry is at expires_at; unknown hashes
+// are unknown.
 TEST_F(RefreshTokenStoreTest, ExpiryAndFamilyIsolation) {
   ASSERT_TRUE(store_->create(token("a", "fam-a")));
   ASSERT_TRUE(store_->create(token("b", "fam-b")));
@@ -49,7 +55,8 @@ TEST_F(RefreshTokenStoreTest, ExpiryAndFamilyIsolation) {
   EXPECT_TRUE(*store_->find("b"));
 }
 
-// find reports rotation and revocation; revoking a client revokes all of its tokens and no other client's.
+// find reports rotation and revocation; revoking a client revokes all of its tokens and no other
+// client's.
 TEST_F(RefreshTokenStoreTest, FindShowsStateAndClientRevocation) {
   ASSERT_TRUE(store_->create(token("a", "fam-a")));
   auto other = token("o", "fam-o");
