@@ -10,6 +10,7 @@
 
 #include "app/server_group.h"
 #include "app/store_open.h"
+#include "app/three_legged_setup.h"
 #include "authz/admin.h"
 #include "authz/config.h"
 #include "authz/governance.h"
@@ -155,12 +156,15 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);
     governance = authz::Governance::open(
         {.config = acfg, .data_dir = cfg.data_dir, .catalog = catalog, .clients = clients, .keys = keys, .clock = &clock});
-    authz_service = authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance);
+    auto three_legged = make_three_legged(acfg, cfg.data_dir, catalog, clients, keys, clock, governance,
+                                          network::load_subscribers(ncfg, clock));
+    authz_service = authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance, three_legged);
     // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
     authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0);
     authz_server->start();
   }
   if (options.gateway) {
+    install_gateway_subject_key(cfg.data_dir, /*create=*/options.authz);  // opens 3-legged tokens' sub_sealed
     gw = gateway::Gateway::create(gcfg, catalog, clock);
     gw->start();
   }
