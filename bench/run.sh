@@ -5,14 +5,16 @@
 #   2. the gateway under wrk against the same nginx upstream, with the same
 #      tokens, as HAProxy jwt_verify and plain nginx/HAProxy proxying
 #      (../shared/bench/peers/gateway_peers.sh with OWN_GW_CMD).
-# Results: bench/results/*_latest.txt. Knobs: BENCH_PARTS="core gateway", plus
+#   3. the authorization server's client_credentials tokens/s next to node
+#      oidc-provider (../shared/bench/peers/as_peer.sh with OWN_AS_CMD, bench/authz/).
+# Results: bench/results/*_latest.txt. Knobs: BENCH_PARTS="core gateway authz", plus
 # the peers' scripts' own (DURATION, REPEAT, ...).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench/peers}
 BUILD=${BUILD_DIR:-$ROOT/build}
 RES=$ROOT/bench/results
-PARTS=${BENCH_PARTS:-"core gateway"}
+PARTS=${BENCH_PARTS:-"core gateway authz"}
 mkdir -p "$RES"
 STAMP=$(date +%Y%m%d-%H%M%S)
 
@@ -28,6 +30,11 @@ for part in $PARTS; do
         bash "$PEERS/crypto_limit.sh" | tee "$RES/openssl_speed_$STAMP.txt"
         cp "$RES/openssl_speed_$STAMP.txt" "$RES/openssl_speed_latest.txt"
       fi
+      ;;
+    authz)
+      echo "== authz: client_credentials tokens/s, ours next to node oidc-provider (wrk, loopback) =="
+      TOLLGATE_BIN="$BUILD/tollgate" bash "$ROOT/bench/as_bench.sh" | tee "$RES/authz_$STAMP.txt"
+      cp "$RES/authz_$STAMP.txt" "$RES/authz_latest.txt"
       ;;
     gateway)
       echo "== gateway: ours next to HAProxy jwt_verify and nginx (wrk, loopback) =="

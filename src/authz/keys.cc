@@ -358,6 +358,8 @@ KeyManager KeyManager::open(const fs::path& data_dir, core::Alg alg, const core:
   auto shared = std::make_shared<Shared>(data_dir / "keys", alg, clock, options);
   const std::int64_t now = clock.unix_seconds();
 
+  // The folder exists in every mode: other components keep their keys there too.
+  ensure_keys_dir(shared->dir);
   if (options.signing_key_file) {
     // An externally managed key: named by its RFC 7638 thumbprint, the only key published.
     const fs::path file = *options.signing_key_file;
@@ -381,7 +383,6 @@ KeyManager KeyManager::open(const fs::path& data_dir, core::Alg alg, const core:
     return KeyManager(std::move(shared));
   }
 
-  ensure_keys_dir(shared->dir);
   shared->loaded = load_all(shared->dir, alg);
   const LoadedKey* signing = pick_signing(shared->loaded, alg, now);
   if (!signing) {
