@@ -186,7 +186,7 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
     return v == "true";
   };
 
-  check_keys(section, {"listen", "subscribers_file", "population", "notifications"}, "network");
+  check_keys(section, {"listen", "subscribers_file", "population", "notifications", "qod"}, "network");
   if (const YAML::Node n = section["listen"]) {
     config.listen = text(n, "listen");
     try {
@@ -212,6 +212,14 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
       config.notify_max_attempts = static_cast<int>(integer(v, "max_attempts", 1, 10));
     if (const YAML::Node v = n["first_retry_ms"])
       config.notify_first_retry = std::chrono::milliseconds(integer(v, "first_retry_ms", 10, 60000));
+  }
+  if (const YAML::Node n = section["qod"]) {
+    check_keys(n, {"max_sessions", "max_sessions_per_client"}, "network.qod");
+    if (const YAML::Node v = n["max_sessions"])
+      config.qod_limits.max_sessions = static_cast<std::size_t>(integer(v, "max_sessions", 1, 10'000'000));
+    if (const YAML::Node v = n["max_sessions_per_client"])
+      config.qod_limits.max_per_client =
+          static_cast<std::size_t>(integer(v, "max_sessions_per_client", 1, 10'000'000));
   }
   return config;
 }
@@ -274,8 +282,14 @@ std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& conf
   n.max_attempts = config.notify_max_attempts;
   n.first_retry = config.notify_first_retry;
   auto notifier = std::make_shared<HttpNotifier>(clock, n);
-  auto sessions = std::make_shared<qod::SessionStore>(clock, notifier);
-  auto service = std::make_unique<NetworkService>(load_subscribers(config, clock), clock, sessions);
+  auto sessions = std::make_shared<qod::SessionStore>(clock, notifier, config.qod_limits);
+  const auto started = std::chrono::steady_clock::now();
+  auto subscribers = load_subscribers(config, clock);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  http::log_json("app", {{"msg", "network: subscribers loaded"},
+                         {"subscribers", subscribers->size()},
+                         {"load_ms", ms.count()}});
+  auto service = std::make_unique<NetworkService>(std::move(subscribers), clock, sessions);
   service->notifier_ = std::move(notifier);
   service->sweeper_ = std::make_unique<Sweeper>(std::move(sessions));
   return service;

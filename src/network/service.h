@@ -63,6 +63,9 @@ inline constexpr std::string_view kAmrHeader = "x-tollgate-amr";
 //       ca_file: /etc/ssl/extra-ca.pem    # extra trust anchors for https sinks
 //       max_attempts: 4                   # 1..10 attempts in all
 //       first_retry_ms: 1000              # 10..60000, doubling
+//     qod:                                # Quality on Demand session limits (429 beyond)
+//       max_sessions: 100000              # all clients together, 1..10000000
+//       max_sessions_per_client: 10000    # 1..10000000
 struct NetworkConfig {
   std::string listen = "127.0.0.1:9200";
   std::optional<std::string> subscribers_file;
@@ -72,6 +75,7 @@ struct NetworkConfig {
   std::string sink_ca_file;
   int notify_max_attempts = 4;
   std::chrono::milliseconds notify_first_retry{1000};
+  qod::SessionLimits qod_limits;
 
   // `section` may be undefined or null (all defaults). Unknown keys, a listen
   // address that is not host:port, an empty file name or a value out of range →

@@ -419,7 +419,10 @@ TEST(NetworkConfig, ReadsSection) {
 TEST(NetworkConfig, ReadsPopulationAndNotifications) {
   const auto config = NetworkConfig::from_yaml(YAML::Load(
       "population: { size: 1000, seed: 9 }\n"
-      "notifications: { allow_private_sinks: true, ca_file: /tmp/ca.pem, max_attempts: 2, first_retry_ms: 50 }\n"));
+      "notifications: { allow_private_sinks: true, ca_file: /tmp/ca.pem, max_attempts: 2, first_retry_ms: 50 }\n"
+      "qod: { max_sessions: 500, max_sessions_per_client: 20 }\n"));
+  EXPECT_EQ(config.qod_limits.max_sessions, 500u);
+  EXPECT_EQ(config.qod_limits.max_per_client, 20u);
   EXPECT_EQ(config.population_size, 1000u);
   EXPECT_EQ(config.population_seed, 9u);
   EXPECT_TRUE(config.allow_private_sinks);
@@ -440,7 +443,8 @@ TEST(NetworkConfig, RefusesBadSection) {
                            "population: { size: -1 }\n", "population: { size: 99999999999 }\n",
                            "population: 5\n", "notifications: { allow_private_sinks: yes }\n",
                            "notifications: { max_attempts: 0 }\n", "notifications: { retries: 3 }\n",
-                           "notifications: { first_retry_ms: 5 }\n", "notifications: { ca_file: \"\" }\n"}) {
+                           "notifications: { first_retry_ms: 5 }\n", "notifications: { ca_file: \"\" }\n",
+                           "qod: { max_sessions: 0 }\n", "qod: { sessions: 5 }\n"}) {
     EXPECT_THROW(NetworkConfig::from_yaml(YAML::Load(yaml)), catalog::ConfigError) << yaml;
   }
 }
