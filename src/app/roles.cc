@@ -141,7 +141,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   std::optional<DemoClient> demo;
 
   if (options.network) {
-    network_service = std::make_unique<network::NetworkService>(network::load_subscribers(ncfg, clock), clock);
+    network_service = network::NetworkService::create(ncfg, clock);
     network_server = std::make_unique<ServerGroup>(
         "network", ncfg.listen,
         http::make_sync_handler([s = network_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
