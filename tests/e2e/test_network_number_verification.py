@@ -1,0 +1,80 @@
+"""Number Verification v2. The gateway does not send 3-legged identity yet, so through
+the gateway what can be proven is the refusal of 2-legged tokens; the 3-legged paths are
+exercised at the network role directly, with the identity headers the gateway will send
+(and unit-tested in number_verification_test.cc)."""
+import hashlib
+import json
+
+import pytest
+import requests
+
+from network_support import Api, client_for, error_of, validate
+
+
+@pytest.fixture(scope="module")
+def nv(tg):
+    _, token = client_for(tg, ["number-verification:verify", "number-verification:device-phone-number:read"])
+    return Api(tg, "number-verification", "/number-verification/v2", token)
+
+
+def test_verify_refuses_a_2_legged_token(nv):
+    """A client-credentials token stands for no subscriber: 403 PERMISSION_DENIED."""
+    assert error_of(nv.post("/verify", {"phoneNumber": "+34600000001"})) == (403, "PERMISSION_DENIED")
+    hashed = hashlib.sha256(b"+34600000001").hexdigest()
+    assert error_of(nv.post("/verify", {"hashedPhoneNumber": hashed})) == (403, "PERMISSION_DENIED")
+
+
+def test_device_phone_number_refuses_a_2_legged_token(nv):
+    """GET /device-phone-number with a 2-legged token: 403 PERMISSION_DENIED."""
+    assert error_of(nv.call("GET", "/device-phone-number")) == (403, "PERMISSION_DENIED")
+
+
+@pytest.mark.parametrize("body", [{}, {"phoneNumber": "+34600000001", "hashedPhoneNumber": "a" * 64},
+                                  {"phoneNumber": "34600000001"}, {"foo": "bar"}])
+def test_verify_validates_before_the_token(nv, body):
+    """A body outside the schema is 400 INVALID_ARGUMENT, before the token is considered."""
+    assert error_of(nv.post("/verify", body)) == (400, "INVALID_ARGUMENT")
+
+
+def test_identity_headers_cannot_be_forged(nv):
+    """x-tollgate-* headers sent by a partner are stripped by the gateway: still 2-legged, still 403."""
+    r = nv.call("GET", "/device-phone-number", headers={"x-tollgate-token-type": "3-legged",
+                                                      "x-tollgate-subscriber": "+34600000001",
+                                                      "x-tollgate-amr": "nba"})
+    assert error_of(r) == (403, "PERMISSION_DENIED")
+
+
+def direct(tg, method, path, body=None, amr="nba", subscriber="+34600000001"):
+    """A call straight to the network role with the identity headers the gateway will
+    send for a 3-legged token once it resolves them (x-tollgate-*); validated against the spec."""
+    h = {"x-tollgate-token-type": "3-legged", "x-tollgate-client-id": "e2e", "x-correlator": "nv-direct"}
+    if subscriber:
+        h["x-tollgate-subscriber"] = subscriber
+    if amr is not None:
+        h["x-tollgate-amr"] = amr
+    if body is not None:
+        h["Content-Type"] = "application/json"
+    r = requests.request(method, tg.net + "/number-verification/v2" + path,
+                         data=json.dumps(body) if body is not None else None, headers=h, timeout=5)
+    assert r.headers["x-correlator"] == "nv-direct"
+    validate("number-verification", path, method, r.status_code, r.json())
+    return r
+
+
+def test_three_legged_at_the_network_role(tg):
+    """With network-based authentication the number verifies (plain and hashed) and is shared."""
+    r = direct(tg, "POST", "/verify", {"phoneNumber": "+34600000001"})
+    assert (r.status_code, r.json()) == (200, {"devicePhoneNumberVerified": True})
+    hashed = hashlib.sha256(b"+34600000002").hexdigest()
+    r = direct(tg, "POST", "/verify", {"hashedPhoneNumber": hashed})
+    assert (r.status_code, r.json()) == (200, {"devicePhoneNumberVerified": False})
+    r = direct(tg, "GET", "/device-phone-number", amr="mnba", subscriber="+34600000003")
+    assert (r.status_code, r.json()) == (200, {"devicePhoneNumber": "+34600000003"})
+
+
+def test_three_legged_without_network_authentication(tg):
+    """An SMS one-time-code token (amr otp/sms), or none: 403 USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK."""
+    for amr in ("otp sms", None):
+        r = direct(tg, "GET", "/device-phone-number", amr=amr)
+        assert (r.status_code, r.json()["code"]) == \
+            (403, "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK")
