@@ -351,5 +351,40 @@ TEST_F(GovernanceTest, AuditRecordsAuthAndIssuance) {
   EXPECT_TRUE(store::AuditStore::open(db_).value()->verify().value().ok);
 }
 
+// Refresh tokens go through the installed RefreshTokenRevoker under the same rules as access tokens.
+TEST_F(GovernanceTest, RefreshTokensUseTheRevoker) {
+  struct FakeRevoker final : RefreshTokenRevoker {
+    std::string owner;
+    bool revoked = false;
+    Outcome revoke(std::string_view token, std::string_view client_id) override {
+      if (token != "rt-1") return Outcome::kUnknown;
+      if (client_id != owner) return Outcome::kOtherClient;
+      revoked = true;
+      return Outcome::kRevoked;
+    }
+    std::optional<boost::json::object> introspect(std::string_view token) override {
+      if (token != "rt-1" || revoked) return std::nullopt;
+      return boost::json::object{{"client_id", owner}, {"scope", "sim-swap:check"}};
+    }
+    void revoke_client(std::string_view) override {}
+  };
+  auto fake = std::make_shared<FakeRevoker>();
+  fake->owner = a_.id;
+  governance_->revocations().set_refresh_revoker(fake);
+  EXPECT_EQ(json(introspect("rt-1", basic(a_.id, a_.secret))).at("active"), true);
+  EXPECT_EQ(introspect("rt-1", basic(b_.id, b_.secret)).body(), R"({"active":false})");
+  EXPECT_EQ(post("/oauth2/revoke", "token=rt-1&token_type_hint=refresh_token", basic(b_.id, b_.secret)).result_int(),
+            400u);
+  EXPECT_FALSE(fake->revoked);
+  EXPECT_EQ(post("/oauth2/revoke", "token=rt-1", basic(a_.id, a_.secret)).result_int(), 200u);
+  EXPECT_TRUE(fake->revoked);
+  EXPECT_EQ(introspect("rt-1", basic(a_.id, a_.secret)).body(), R"({"active":false})");
+  EXPECT_EQ(post("/oauth2/revoke", "token=unknown-rt", basic(a_.id, a_.secret)).result_int(), 200u);
+  // A disabled client's refresh tokens are inactive even when the store still knows them.
+  fake->revoked = false;
+  ASSERT_TRUE(clients_->disable(a_.id));
+  EXPECT_EQ(introspect("rt-1", "Bearer " + std::string(kAdminToken)).body(), R"({"active":false})");
+}
+
 }  // namespace
 }  // namespace tollgate::authz

@@ -16,7 +16,16 @@ store::StoreResult<boost::json::object> introspect(Revocations& revocations, sto
     auto info = refresh->introspect(token);
     if (!info) return inactive();
     const auto owner = info->if_contains("client_id");
-    if (!admin && (!owner || !owner->is_string() || owner->get_string() != caller)) return inactive();
+    if (!owner || !owner->is_string()) return inactive();
+    const std::string owner_id(owner->get_string());
+    if (!admin && owner_id != caller) return inactive();
+    // A refresh token is no better than its client: disabled or revoked means inactive.
+    auto client = clients.find(owner_id);
+    if (!client) return std::unexpected(std::move(client.error()));
+    if (!client->has_value() || (*client)->disabled) return inactive();
+    auto client_revoked = revocations.client_revoked(owner_id);
+    if (!client_revoked) return std::unexpected(std::move(client_revoked.error()));
+    if (*client_revoked) return inactive();
     (*info)["active"] = true;
     return std::move(*info);
   }
