@@ -1,8 +1,93 @@
 #include "gateway/access_log.h"
 
-#include "http/log.h"
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
 
 namespace tollgate::gateway {
+namespace {
+
+void append_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u == '"' || u == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u >= 0x7f) {
+      out.append("\\u00");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+void append_member(std::string& out, std::string_view name, std::string_view value) {
+  out.push_back(',');
+  out.push_back('"');
+  out.append(name);
+  out.append("\":");
+  append_escaped(out, value);
+}
+
+void append_millis(std::string& out, std::string_view name, double ms) {
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%.3f", ms < 0 ? 0.0 : ms);
+  out.push_back(',');
+  out.push_back('"');
+  out.append(name);
+  out.append("\":");
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void write_all(int fd, const char* p, std::size_t left) {
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n <= 0) return;  // a closed log is no reason to fail a request
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+// Appends one line; `ts_prefix` holds the "YYYY-MM-DDTHH:MM:SS" of `now`'s second.
+void append_line(std::string& out, const AccessRecord& r, std::string_view ts_prefix, int millis) {
+  char ms[8];
+  std::snprintf(ms, sizeof ms, ".%03dZ", millis);
+  out.append("{\"ts\":\"");
+  out.append(ts_prefix);
+  out.append(ms);
+  out.append("\",\"log\":\"access\"");
+  append_member(out, "method", r.method);
+  append_member(out, "path", r.path);
+  out.append(",\"status\":");
+  out.append(std::to_string(r.status));
+  append_member(out, "reason", r.reason);
+  if (!r.client_id.empty()) append_member(out, "client_id", r.client_id);
+  if (!r.jti.empty()) append_member(out, "jti", r.jti);
+  if (!r.product.empty()) append_member(out, "product", r.product);
+  if (r.upstream_ms) append_millis(out, "upstream_ms", *r.upstream_ms);
+  append_millis(out, "total_ms", r.total_ms);
+  append_member(out, "correlator", r.correlator);
+  out.append("}\n");
+}
+
+std::int64_t unix_millis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+void format_second(std::int64_t second, char (&out)[24]) {
+  const std::time_t secs = static_cast<std::time_t>(second);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  if (std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &tm) == 0) out[0] = '\0';
+}
+
+}  // namespace
 
 boost::json::object to_json(const AccessRecord& r) {
   boost::json::object o;
@@ -19,6 +104,39 @@ boost::json::object to_json(const AccessRecord& r) {
   return o;
 }
 
-void write_access_log(const AccessRecord& record) { http::log_json("access", to_json(record)); }
+std::string format_access_line(const AccessRecord& record,
+                               std::chrono::system_clock::time_point now) {
+  const auto ms = unix_millis(now);
+  char prefix[24];
+  format_second(ms / 1000, prefix);
+  std::string out;
+  append_line(out, record, prefix, static_cast<int>(ms % 1000));
+  return out;
+}
+
+AccessLog::AccessLog(int fd) : fd_(fd) { buffer_.reserve(kAccessLogFlushBytes + 1024); }
+
+AccessLog::~AccessLog() { flush(); }
+
+void AccessLog::append(const AccessRecord& record, std::chrono::system_clock::time_point now) {
+  const auto ms = unix_millis(now);
+  if (ms / 1000 != cached_second_) {
+    cached_second_ = ms / 1000;
+    format_second(cached_second_, ts_prefix_);
+  }
+  append_line(buffer_, record, ts_prefix_, static_cast<int>(ms % 1000));
+  if (buffer_.size() >= kAccessLogFlushBytes) flush();
+}
+
+void AccessLog::flush() {
+  if (buffer_.empty()) return;
+  write_all(fd_, buffer_.data(), buffer_.size());
+  buffer_.clear();
+}
+
+void write_access_log(const AccessRecord& record) {
+  const std::string line = format_access_line(record, std::chrono::system_clock::now());
+  write_all(STDERR_FILENO, line.data(), line.size());
+}
 
 }  // namespace tollgate::gateway

@@ -1,5 +1,7 @@
 #include "gateway/gateway.h"
 
+#include <unistd.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <mutex>
@@ -8,16 +10,16 @@
 #include <vector>
 
 #include "core/strf.h"
+#include "gateway/frontend.h"
 #include "gateway/pipeline.h"
 #include "gateway/proxy.h"
+#include "gateway/upstream.h"
 #include "gateway/route_matcher.h"
 #include "gateway/verifier.h"
 
 namespace tollgate::gateway {
 namespace {
 
-namespace asio = boost::asio;
-using Steady = std::chrono::steady_clock;
 
 double ms_since(Steady::time_point t) {
   return std::chrono::duration<double, std::milli>(Steady::now() - t).count();
@@ -40,14 +42,14 @@ void validate(const GatewayConfig& config, const catalog::Catalog& catalog) {
   }
 }
 
-http::ServerLimits server_limits(const GatewayLimits& l) {
-  http::ServerLimits s;
-  s.max_header_bytes = l.max_header_bytes;
-  s.max_body_bytes = l.max_body_bytes;
-  s.request_timeout = l.request_timeout;
-  s.idle_timeout = l.idle_timeout;
-  s.max_connections = l.max_connections;
-  return s;
+FrontendLimits frontend_limits(const GatewayLimits& l) {
+  FrontendLimits f;
+  f.max_header_bytes = l.max_header_bytes;
+  f.max_body_bytes = l.max_body_bytes;
+  f.request_timeout = l.request_timeout;
+  f.idle_timeout = l.idle_timeout;
+  f.max_connections = l.max_connections;
+  return f;
 }
 
 http::UpstreamLimits upstream_limits(const GatewayLimits& l) {
@@ -61,13 +63,86 @@ http::UpstreamLimits upstream_limits(const GatewayLimits& l) {
 }  // namespace
 
 struct Gateway::Impl {
-  struct Worker {
+  // One per thread: its own io_context, listener, upstream pools, token cache
+  // and access-log buffer; nothing here is shared with another thread.
+  struct Worker final : RequestSink {
+    explicit Worker(Impl& impl) : g(impl), flush_timer(ioc) {}
+
+    Impl& g;
     asio::io_context ioc{1};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
-    std::unique_ptr<Proxy> proxy;
+    std::shared_ptr<Frontend> frontend;
+    std::map<std::string, std::shared_ptr<Upstream>, std::less<>> upstreams;
+    std::map<std::string, std::string, std::less<>> upstream_hosts;
     std::unique_ptr<TokenCache> cache;  // null when config.token_cache.enabled is false
-    std::shared_ptr<http::Server> server;
+    std::unique_ptr<AccessLog> log;     // null when config.access_log is false
+    asio::steady_timer flush_timer;
+    std::string scratch;  // forward bytes, capacity reused
     std::thread thread;
+
+    void finish(RequestState& st) {
+      st.record.total_ms = ms_since(st.t0);
+      if (log) log->append(st.record, std::chrono::system_clock::now());
+    }
+
+    void on_request(const std::shared_ptr<ClientConnection>& conn,
+                    http::Request&& request) override {
+      RequestState& st = conn->state();
+      st.t0 = Steady::now();
+      st.record.upstream_ms.reset();
+      PipelineContext ctx = g.context(cache.get());
+      ctx.upstream_hosts = &upstream_hosts;
+      ctx.scratch = &scratch;
+      Decision d = decide(std::move(request), ctx);
+      st.record = std::move(d.record);
+      st.correlator = std::move(d.correlator);
+      if (!d.forwards()) {
+        g.metrics.denied(st.record.reason);
+        finish(st);
+        conn->respond(std::get<http::Response>(d.action));
+        return;
+      }
+      auto& fwd = std::get<Forward>(d.action);
+      const auto it = upstreams.find(fwd.upstream);
+      st.t_upstream = Steady::now();
+      if (it == upstreams.end()) {  // validated at create(); never on a sane configuration
+        on_upstream(conn, std::unexpected(http::UpstreamError::kConnectFailed));
+        return;
+      }
+      it->second->send(fwd.wire, fwd.head, conn);
+      scratch.swap(fwd.wire);  // keep the returned buffer's capacity for the next request
+    }
+
+    void on_upstream(const std::shared_ptr<ClientConnection>& conn,
+                     std::expected<http::Response, http::UpstreamError>&& result) override {
+      RequestState& st = conn->state();
+      st.record.upstream_ms = ms_since(st.t_upstream);
+      if (result) {
+        g.metrics.allowed();
+        st.record.status = result->result_int();
+        finish(st);
+        conn->respond(*result);
+        return;
+      }
+      const auto error = result.error();
+      st.record.reason = std::string(reason_for(error));
+      const http::Response res = refusal_response(
+          refusal_for(error),
+          {.correlator = st.correlator, .version = st.version, .keep_alive = st.keep_alive});
+      g.metrics.upstream_error(st.record.reason);
+      st.record.status = res.result_int();
+      finish(st);
+      conn->respond(res);
+    }
+
+    void arm_flush() {
+      flush_timer.expires_after(kAccessLogFlushInterval);
+      flush_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (log) log->flush();
+        arm_flush();
+      });
+    }
   };
 
   GatewayConfig config;
@@ -89,57 +164,6 @@ struct Gateway::Impl {
   PipelineContext context(TokenCache* cache) const {
     if (cache) cache->sync(jwks->key_removals());
     return {*routes, *verifier, cache};
-  }
-
-  void finish(AccessRecord& record, Steady::time_point t0) {
-    record.total_ms = ms_since(t0);
-    if (config.access_log) write_access_log(record);
-  }
-
-  void handle(Worker& worker, http::Request&& request, http::Respond respond) {
-    Proxy& proxy = *worker.proxy;
-    const auto t0 = Steady::now();
-    Decision d = decide(std::move(request), context(worker.cache.get()));
-    if (!d.forwards()) {
-      metrics.denied(d.record.reason);
-      finish(d.record, t0);
-      respond(std::get<http::Response>(std::move(d.action)));
-      return;
-    }
-    auto& fwd = std::get<Forward>(d.action);
-    const auto t_up = Steady::now();
-    proxy.forward(
-        fwd.upstream, std::move(fwd.request),
-        [this, record = std::move(d.record), correlator = std::move(d.correlator),
-         version = d.version, keep_alive = d.keep_alive, t0, t_up, respond = std::move(respond)](
-            std::expected<http::Response, http::UpstreamError> result) mutable {
-          record.upstream_ms = ms_since(t_up);
-          std::optional<http::Response> answer;
-          if (result) {
-            try {
-              answer =
-                  make_downstream_response(std::move(*result), correlator, version, keep_alive);
-            } catch (const std::exception&) {
-              // Beast refuses to frame some upstream answers (e.g. a 204 with a body):
-              // a protocol error, never an exception escaping into the io_context.
-            }
-          }
-          http::Response res;
-          if (answer) {
-            res = std::move(*answer);
-            metrics.allowed();
-          } else {
-            const auto error = result ? http::UpstreamError::kProtocol : result.error();
-            record.reason = std::string(reason_for(error));
-            res = refusal_response(
-                refusal_for(error),
-                {.correlator = correlator, .version = version, .keep_alive = keep_alive});
-            metrics.upstream_error(record.reason);
-          }
-          record.status = res.result_int();
-          finish(record, t0);
-          respond(std::move(res));
-        });
   }
 };
 
@@ -170,24 +194,28 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
   std::size_t n = impl->config.threads > 0 ? static_cast<std::size_t>(impl->config.threads)
                                            : std::max(1u, std::thread::hardware_concurrency());
   auto endpoint = http::parse_endpoint(impl->config.listen);
-  const auto slimits = server_limits(impl->config.limits);
+  const auto flimits = frontend_limits(impl->config.limits);
   const auto ulimits = upstream_limits(impl->config.limits);
-  Impl* raw = impl.get();
   for (std::size_t i = 0; i < n; ++i) {
-    auto w = std::make_unique<Impl::Worker>();
-    w->proxy = Proxy::create(w->ioc, raw->config.upstreams, ulimits);
-    if (raw->config.token_cache.enabled)
-      w->cache = std::make_unique<TokenCache>(raw->config.token_cache.max_entries);
-    Impl::Worker* worker = w.get();
-    http::Handler handler = [raw, worker](http::Request&& request, const http::ConnectionInfo&,
-                                          http::Respond respond) {
-      raw->handle(*worker, std::move(request), std::move(respond));
-    };
-    // Every server binds with SO_REUSEPORT; with port 0 the first one picks the port for all.
-    w->server =
-        http::Server::create(w->ioc, endpoint, std::move(handler), slimits, /*reuse_port=*/true);
+    auto w = std::make_unique<Impl::Worker>(*impl);
+    for (const auto& [name, url] : impl->config.upstreams) {
+      const auto origin = parse_http_origin(url);  // validated by the config loader
+      if (!origin)
+        throw catalog::ConfigError(
+            core::strf("gateway: upstream '{}': '{}' is not an http://host:port URL", name, url));
+      auto up = Upstream::create(w->ioc, *origin, ulimits);
+      w->upstream_hosts.emplace(name, up->host_header());
+      w->upstreams.emplace(name, std::move(up));
+    }
+    if (impl->config.token_cache.enabled)
+      w->cache = std::make_unique<TokenCache>(impl->config.token_cache.max_entries);
+    if (impl->config.access_log) w->log = std::make_unique<AccessLog>(STDERR_FILENO);
+    // Every listener binds with SO_REUSEPORT; with port 0 the first one picks the port for all.
+    w->frontend = Frontend::create(w->ioc, endpoint, *w, flimits, /*reuse_port=*/true);
+    for (auto& [name, up] : w->upstreams)
+      w->frontend->add_sweeper([u = up.get()](Steady::time_point now) { u->sweep(now); });
     if (i == 0) {
-      endpoint.port(w->server->local_endpoint().port());
+      endpoint.port(w->frontend->local_endpoint().port());
       impl->port = endpoint.port();
     }
     impl->workers.push_back(std::move(w));
@@ -206,7 +234,8 @@ void Gateway::start() {
   g.jwks->start();
   for (auto& w : g.workers) {
     w->guard.emplace(w->ioc.get_executor());
-    w->server->start();
+    w->frontend->start();
+    if (w->log) w->arm_flush();
     w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
   }
 }
@@ -230,7 +259,11 @@ void Gateway::stop() {
   }
   for (auto& w : g.workers)
     if (w->thread.joinable()) w->thread.join();
-  for (auto& w : g.workers) w->proxy->close();
+  for (auto& w : g.workers) {
+    w->frontend->stop();
+    for (auto& [name, up] : w->upstreams) up->close();
+    if (w->log) w->log->flush();
+  }
   // Destroying the io_contexts destroys the pending handlers, which closes every
   // listening socket, partner connection and upstream connection.
   g.workers.clear();

@@ -1,5 +1,7 @@
 #include "gateway/pipeline.h"
 
+#include <cstring>
+
 #include "core/crypto.h"
 #include "core/json.h"
 #include "gateway/scope_check.h"
@@ -10,15 +12,55 @@
 namespace tollgate::gateway {
 namespace {
 
+// A version 4 UUID from a per-thread generator seeded once from the CSPRNG.
+// Correlators name requests in logs; they are not secrets, so the hot path
+// does not pay for a CSPRNG draw (and its fork check) on every request.
+std::string fresh_correlator() {
+  struct Gen {
+    std::uint64_t s[4];
+    Gen() {
+      const std::string seed = core::random_bytes(sizeof s);
+      std::memcpy(s, seed.data(), sizeof s);
+      if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;
+    }
+    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+    std::uint64_t next() {  // xoshiro256**
+      const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+      const std::uint64_t t = s[1] << 17;
+      s[2] ^= s[0];
+      s[3] ^= s[1];
+      s[1] ^= s[2];
+      s[0] ^= s[3];
+      s[2] ^= t;
+      s[3] = rotl(s[3], 45);
+      return result;
+    }
+  };
+  thread_local Gen gen;
+  std::uint64_t hi = gen.next(), lo = gen.next();
+  hi = (hi & ~0xF000ull) | 0x4000ull;                       // version 4
+  lo = (lo & ~0xC000000000000000ull) | 0x8000000000000000ull;  // variant 10
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  std::size_t pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (pos == 8 || pos == 13 || pos == 18 || pos == 23) ++pos;
+    const std::uint64_t word = i < 16 ? hi : lo;
+    const int shift = 60 - 4 * (i % 16);
+    out[pos++] = kHex[(word >> shift) & 0xF];
+  }
+  return out;
+}
+
 // The partner's x-correlator: nullopt when invalid (or sent twice); a fresh UUID when absent or
 // empty.
 std::optional<std::string> correlator_of(const http::Request& req) {
   const auto range = req.equal_range(http::kCorrelatorHeader);
-  if (range.first == range.second) return core::random_uuid();
+  if (range.first == range.second) return fresh_correlator();
   if (std::next(range.first) != range.second) return std::nullopt;
   const std::string_view v = range.first->value();
   if (!http::valid_correlator(v)) return std::nullopt;
-  if (v.empty()) return core::random_uuid();
+  if (v.empty()) return fresh_correlator();
   return std::string(v);
 }
 
@@ -62,7 +104,7 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
   // 1. x-correlator: checked first, so that every later answer can echo it.
   auto correlator = correlator_of(request);
   if (!correlator) {
-    d.correlator = core::random_uuid();  // the invalid value is never echoed
+    d.correlator = fresh_correlator();  // the invalid value is never echoed
     d.record.correlator = d.correlator;
     return refuse(std::move(d), Refusal::kBadCorrelator, kReasonCorrelatorInvalid);
   }
@@ -104,8 +146,8 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     d.record.jti = verified->jwt.jti;
     auto identity = identity_of(verified->jwt);
     if (!identity) return refuse(std::move(d), Refusal::kInvalidToken, kReasonClaimUnsafe);
-  if (!resolve_subject(*jwt, *identity))
-    return refuse(std::move(d), Refusal::kInvalidToken, kReasonSubjectUnsealable);
+    if (!resolve_subject(verified->jwt, *identity))
+      return refuse(std::move(d), Refusal::kInvalidToken, kReasonSubjectUnsealable);
     fresh.emplace(TokenCache::Entry{std::move(*verified), std::move(*identity)});
     if (ctx.cache) entry = ctx.cache->insert(*token, &product, std::move(*fresh), now);
     if (entry == nullptr) entry = &*fresh;  // not cached (disabled, or expiring this instant)
@@ -120,8 +162,17 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
                   required_scope(rule));
 
   // 6. Forward: the token stays here; the upstream gets the verified identity.
-  d.action = Forward{product.upstream,
-                     make_upstream_request(std::move(request), entry->identity, d.correlator)};
+  Forward fwd;
+  fwd.upstream = product.upstream;
+  fwd.head = request.method() == http::bhttp::verb::head;
+  if (ctx.scratch) fwd.wire.swap(*ctx.scratch);
+  std::string_view host = product.upstream;
+  if (ctx.upstream_hosts) {
+    if (const auto it = ctx.upstream_hosts->find(product.upstream); it != ctx.upstream_hosts->end())
+      host = it->second;
+  }
+  write_upstream_request(request, entry->identity, d.correlator, host, fwd.wire);
+  d.action = std::move(fwd);
   return d;
 }
 

@@ -15,6 +15,7 @@
 // token cache belongs to the calling thread.
 #pragma once
 
+#include <map>
 #include <string>
 #include <variant>
 
@@ -31,11 +32,16 @@ struct PipelineContext {
   const RouteMatcher& routes;
   const Verifier& verifier;
   TokenCache* cache = nullptr;  // this thread's verified-token cache; null = verify every time
+  // Host header value per upstream name; null or absent = the upstream's name (tests).
+  const std::map<std::string, std::string, std::less<>>* upstream_hosts = nullptr;
+  // A buffer whose capacity the forward bytes reuse (swapped into Forward::wire).
+  std::string* scratch = nullptr;
 };
 
 struct Forward {
-  std::string upstream;   // upstream name from the product
-  http::Request request;  // rewritten for the upstream (proxy.h)
+  std::string upstream;  // upstream name from the product
+  std::string wire;      // the request rewritten for the upstream, as bytes (proxy.h)
+  bool head = false;     // a HEAD request: the answer has no body
 };
 
 struct Decision {

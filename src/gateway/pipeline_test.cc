@@ -64,8 +64,9 @@ class PipelineTest : public ::testing::Test {
   static const http::Response& refusal(const Decision& d) {
     return std::get<http::Response>(d.action);
   }
-  static const http::Request& forwarded(const Decision& d) {
-    return std::get<Forward>(d.action).request;
+  // The bytes the gateway would send upstream, parsed back.
+  static http::Request forwarded(const Decision& d) {
+    return parse_request(std::get<Forward>(d.action).wire);
   }
 };
 

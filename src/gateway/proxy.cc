@@ -36,10 +36,44 @@ constexpr std::array<std::string_view, 9> kHopByHop = {"connection",
                                                        "transfer-encoding",
                                                        "upgrade"};
 
-// Header names listed in Connection (they are hop-by-hop for this message).
 template <class Fields>
-std::vector<std::string> connection_tokens(const Fields& fields) {
-  std::vector<std::string> out;
+void strip(Fields& fields, bool strip_authorization) {
+  const auto named = connection_tokens(fields);
+  for (auto it = fields.begin(); it != fields.end();) {
+    const std::string_view name = it->name_string();
+    bool drop = drop_on_forward(name, named);
+    if (strip_authorization)
+      drop = drop || iequals(name, "authorization") || iequals(name, "host") ||
+             iequals(name, "expect");
+    it = drop ? fields.erase(it) : std::next(it);
+  }
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+void set_if(http::Request& r, std::string_view name, const std::string& value) {
+  if (!value.empty()) r.set(name, value);
+}
+
+}  // namespace
+
+bool drop_on_forward(std::string_view name,
+                     const std::vector<std::string_view>& connection_tokens) {
+  if (istarts_with(name, kIdentityHeaderPrefix)) return true;
+  for (auto h : kHopByHop)
+    if (iequals(name, h)) return true;
+  for (auto n : connection_tokens)
+    if (iequals(name, n)) return true;
+  return false;
+}
+
+std::vector<std::string_view> connection_tokens(const http::bhttp::fields& fields) {
+  std::vector<std::string_view> out;
   for (auto it = fields.find(bhttp::field::connection);
        it != fields.end() && it->name() == bhttp::field::connection; ++it) {
     std::string_view v = it->value();
@@ -48,7 +82,7 @@ std::vector<std::string> connection_tokens(const Fields& fields) {
       auto tok = v.substr(0, comma);
       while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) tok.remove_prefix(1);
       while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) tok.remove_suffix(1);
-      if (!tok.empty()) out.emplace_back(tok);
+      if (!tok.empty()) out.push_back(tok);
       if (comma == std::string_view::npos) break;
       v.remove_prefix(comma + 1);
     }
@@ -56,26 +90,62 @@ std::vector<std::string> connection_tokens(const Fields& fields) {
   return out;
 }
 
-template <class Fields>
-void strip(Fields& fields, bool strip_authorization) {
-  const auto named = connection_tokens(fields);
-  for (auto it = fields.begin(); it != fields.end();) {
-    const std::string_view name = it->name_string();
-    bool drop = istarts_with(name, kIdentityHeaderPrefix);
-    for (auto h : kHopByHop) drop = drop || iequals(name, h);
-    for (const auto& n : named) drop = drop || iequals(name, n);
-    if (strip_authorization)
-      drop = drop || iequals(name, "authorization") || iequals(name, "host") ||
-             iequals(name, "expect");
-    it = drop ? fields.erase(it) : std::next(it);
+void write_upstream_request(const http::Request& in, const Identity& id,
+                            std::string_view correlator, std::string_view host, std::string& out) {
+  out.clear();
+  out.append(in.method_string());
+  out.push_back(' ');
+  out.append(in.target());
+  out.append(" HTTP/1.1\r\nHost: ");
+  out.append(host);
+  out.append("\r\n");
+  // Only look for Connection tokens when there is a Connection header (rare from API clients).
+  const bool has_connection = in.find(bhttp::field::connection) != in.end();
+  const std::vector<std::string_view> named =
+      has_connection ? connection_tokens(in) : std::vector<std::string_view>{};
+  bool framed = false;  // the partner framed a body (Content-Length or Transfer-Encoding)
+  for (const auto& f : in) {
+    switch (f.name()) {
+      case bhttp::field::authorization:
+      case bhttp::field::host:
+      case bhttp::field::expect:
+        continue;
+      case bhttp::field::content_length:
+      case bhttp::field::transfer_encoding:
+        framed = true;
+        continue;
+      case bhttp::field::connection:
+      case bhttp::field::keep_alive:
+      case bhttp::field::proxy_connection:
+      case bhttp::field::proxy_authenticate:
+      case bhttp::field::proxy_authorization:
+      case bhttp::field::te:
+      case bhttp::field::trailer:
+      case bhttp::field::upgrade:
+        continue;
+      default:
+        break;
+    }
+    const std::string_view name = f.name_string();
+    if (iequals(name, http::kCorrelatorHeader) || drop_on_forward(name, named)) continue;
+    append_header(out, name, f.value());
   }
+  if (!id.client_id.empty()) append_header(out, kClientIdHeader, id.client_id);
+  if (!id.partner.empty()) append_header(out, kPartnerHeader, id.partner);
+  if (!id.scope.empty()) append_header(out, kScopeHeader, id.scope);
+  if (!id.jti.empty()) append_header(out, kJtiHeader, id.jti);
+  if (!id.token_type.empty()) append_header(out, kTokenTypeHeader, id.token_type);
+  if (!id.subscriber.empty()) append_header(out, "x-tollgate-subscriber", id.subscriber);
+  if (!id.amr.empty()) append_header(out, "x-tollgate-amr", id.amr);
+  append_header(out, http::kCorrelatorHeader, correlator);
+  if (framed || !in.body().empty()) {
+    out.append("Content-Length: ");
+    out.append(std::to_string(in.body().size()));
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+  out.append(in.body());
 }
-
-void set_if(http::Request& r, std::string_view name, const std::string& value) {
-  if (!value.empty()) r.set(name, value);
-}
-
-}  // namespace
 
 bool header_safe(std::string_view value) {
   for (char c : value) {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/responses.h"
 #include "http/client.h"
@@ -51,6 +52,18 @@ struct Identity {
 
 // True when `value` can be a header value verbatim: printable ASCII and space/tab only.
 bool header_safe(std::string_view value);
+
+// True for a header a proxy never passes on: hop-by-hop (RFC 9110 §7.6.1 and
+// the historical ones), named in `connection_tokens`, or x-tollgate-*.
+bool drop_on_forward(std::string_view name, const std::vector<std::string_view>& connection_tokens);
+// The names listed in the Connection header(s) of `fields` (views into it).
+std::vector<std::string_view> connection_tokens(const http::bhttp::fields& fields);
+
+// The bytes of the partner's request rewritten for the upstream, into `out`
+// (cleared first): the same rules as make_upstream_request, with Host set to
+// `host` and the body framed by Content-Length. The gateway's hot path.
+void write_upstream_request(const http::Request& incoming, const Identity& identity,
+                            std::string_view correlator, std::string_view host, std::string& out);
 
 // The partner's request rewritten for the upstream (see the header comment).
 http::Request make_upstream_request(http::Request&& incoming, const Identity& identity,

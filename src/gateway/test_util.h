@@ -18,6 +18,7 @@
 #include "gateway/config.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/jwks_fetcher.h"
+#include "http/server.h"
 
 namespace tollgate::gateway::testing {
 
@@ -99,6 +100,30 @@ inline std::string mint(const boost::json::object& claims, const core::Jwk& key 
 }
 
 inline std::string b64(std::string_view s) { return core::base64url_encode(s); }
+
+// The request that `wire` (bytes the gateway would send upstream) encodes;
+// throws when Beast cannot parse exactly one complete request from it.
+inline http::Request parse_request(std::string_view wire) {
+  http::bhttp::request_parser<http::bhttp::string_body> p;
+  p.eager(true);
+  boost::system::error_code ec;
+  const auto n = p.put(boost::asio::buffer(wire.data(), wire.size()), ec);
+  if (ec || !p.is_done() || n != wire.size())
+    throw std::runtime_error("not one complete request: " + ec.message());
+  return p.release();
+}
+
+inline http::Response parse_response(std::string_view wire, bool head = false) {
+  http::bhttp::response_parser<http::bhttp::string_body> p;
+  p.eager(true);
+  if (head) p.skip(true);
+  boost::system::error_code ec;
+  const auto n = p.put(boost::asio::buffer(wire.data(), wire.size()), ec);
+  if (ec == http::bhttp::error::need_more) p.put_eof(ec);
+  if (ec || !p.is_done() || n != wire.size())
+    throw std::runtime_error("not one complete response: " + ec.message());
+  return p.release();
+}
 
 inline IssuerConfig test_issuer() {
   IssuerConfig i;
