@@ -164,6 +164,91 @@ TEST_F(GatewayTest, UpstreamDownIs502) {
   EXPECT_EQ((*res)[http::kCorrelatorHeader], "e2e-1");
 }
 
+// Over the wire: a 64 KiB bearer token is 431 from the HTTP layer, a NUL byte in a header is
+// 400, two Authorization headers are 400 invalid_request; none reaches the upstream, none hangs.
+TEST_F(GatewayTest, WireLevelAttacks) {
+  {
+    auto c = connect(gateway_->port());
+    ASSERT_TRUE(c.send("POST /sim-swap/v2/check HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " +
+                       std::string(64 * 1024, 'A') + "\r\nContent-Length: 0\r\n\r\n"));
+    auto r = c.read_response(5000ms);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 431u);
+  }
+  {
+    auto c = connect(gateway_->port());
+    ASSERT_TRUE(c.send(std::string("POST /sim-swap/v2/check HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer a") +
+                       std::string(1, '\0') + "b\r\nContent-Length: 0\r\n\r\n"));
+    auto r = c.read_response(5000ms);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 400u);
+  }
+  {
+    auto c = connect(gateway_->port());
+    const auto t = mint(good_claims());
+    ASSERT_TRUE(c.send("POST /sim-swap/v2/check HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + t +
+                       "\r\nAuthorization: Bearer " + t + "\r\nContent-Length: 0\r\n\r\n"));
+    auto r = c.read_response(5000ms);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 400u);
+    EXPECT_EQ((*r)[bhttp::field::www_authenticate], R"(Bearer realm="tollgate", error="invalid_request")");
+  }
+  EXPECT_EQ(gateway_->metrics().snapshot().allowed, 0u);
+}
+
+// A flood of tokens with made-up kids costs the JWKS server one fetch beyond the start-up one,
+// counted at a real JWKS endpoint; every flood request is 401.
+TEST(GatewayJwks, UnknownKidFloodCostsOneFetchAtTheServer) {
+  std::atomic<int> fetches{0};
+  http::testing::IoThread jwks_io;
+  auto jwks_server = http::Server::create(
+      jwks_io.ioc(), http::testing::loopback0(),
+      http::make_sync_handler([&](const http::Request&, const http::ConnectionInfo&) {
+        ++fetches;
+        http::Response r{bhttp::status::ok, 11};
+        r.set(bhttp::field::content_type, "application/json");
+        r.body() = public_jwks().to_public_json();
+        r.prepare_payload();
+        return r;
+      }));
+  jwks_server->start();
+  http::testing::IoThread up_io;
+  auto upstream = http::Server::create(up_io.ioc(), http::testing::loopback0(),
+                                       http::make_sync_handler(echo));
+  upstream->start();
+  core::ManualClock clock{kNow};
+  GatewayConfig config;
+  config.listen = "127.0.0.1:0";
+  config.threads = 1;
+  IssuerConfig issuer = test_issuer();
+  issuer.jwks_uri = "http://127.0.0.1:" + std::to_string(jwks_server->local_endpoint().port()) + "/jwks.json";
+  config.issuers = {issuer};
+  config.upstreams["network"] = "http://127.0.0.1:" + std::to_string(upstream->local_endpoint().port());
+  auto gw = Gateway::create(config, test_catalog(), clock);
+  gw->start();
+  EXPECT_EQ(fetches.load(), 1);
+  auto c = connect(gw->port());
+  for (int i = 0; i < 200; ++i) {
+    auto k = must(core::Jwk::generate(core::Alg::kES256, "flood-" + std::to_string(i)));
+    const std::string req = "POST /sim-swap/v2/check HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " +
+                            mint(good_claims(), k) + "\r\nContent-Length: 0\r\n\r\n";
+    ASSERT_TRUE(c.send(req));
+    auto r = c.read_response(5000ms);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->result_int(), 401u);
+  }
+  std::this_thread::sleep_for(1500ms);  // the background thread's poll period
+  EXPECT_EQ(fetches.load(), 2);
+  EXPECT_EQ(gw->metrics().snapshot().denied.at("kid_unknown"), 200u);
+  gw->stop();
+  jwks_io.run([] {});
+  jwks_server->stop();
+  jwks_io.run([] {});
+  up_io.run([] {});
+  upstream->stop();
+  up_io.run([] {});
+}
+
 // A product naming an upstream the gateway does not know is refused at create.
 TEST(GatewayCreate, UnknownUpstreamRefused) {
   core::ManualClock clock;
