@@ -529,6 +529,7 @@ void Frontend::link(ClientConnection* c) {
   if (head_) head_->prev_ = c;
   head_ = c;
   ++count_;
+  open_.store(count_, std::memory_order_relaxed);
 }
 
 void Frontend::unlink(ClientConnection* c) {
@@ -537,6 +538,7 @@ void Frontend::unlink(ClientConnection* c) {
   if (head_ == c) head_ = c->next_;
   c->prev_ = c->next_ = nullptr;
   --count_;
+  open_.store(count_, std::memory_order_relaxed);
   if (paused_ && !stopped_ && count_ < limits_.max_connections) {
     paused_ = false;
     accept();

@@ -34,6 +34,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <atomic>
 #include <chrono>
 #include <expected>
 #include <functional>
@@ -82,6 +83,9 @@ struct RequestState {
   bool keep_alive = true;
   bool head = false;
   std::string wire;  // scratch for the upstream request bytes
+  // Waiting for an introspection answer before forwarding `wire` to `upstream`.
+  bool introspecting = false;
+  std::string upstream;
 };
 
 // Whoever waits for an upstream's answer (upstream.h); a ClientConnection in
@@ -177,7 +181,7 @@ class Frontend : public std::enable_shared_from_this<Frontend> {
   asio::ip::tcp::endpoint local_endpoint() const { return local_; }
   void start();  // begin accepting and sweeping (call on or before the io thread runs)
   void stop();   // close the acceptor and every connection; from the io thread or once it stopped
-  std::size_t connections() const { return count_; }
+  std::size_t connections() const { return open_.load(std::memory_order_relaxed); }  // any thread
   // Extra work for the sweep (the upstream pools' timeouts), run on each tick.
   void add_sweeper(std::function<void(Steady::time_point)> f) { sweepers_.push_back(std::move(f)); }
 
@@ -200,6 +204,7 @@ class Frontend : public std::enable_shared_from_this<Frontend> {
   asio::ip::tcp::endpoint local_;
   ClientConnection* head_ = nullptr;
   std::size_t count_ = 0;
+  std::atomic<std::size_t> open_{0};  // count_ for other threads (metrics)
   bool accepting_ = false;
   bool paused_ = false;
   bool stopped_ = false;

@@ -29,15 +29,26 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "gateway/admin.h"
 #include "gateway/config.h"
 #include "gateway/jwks_cache.h"
 #include "gateway/jwks_fetcher.h"
 #include "gateway/metrics.h"
+#include "gateway/policy.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/revocations.h"
 
 namespace tollgate::gateway {
+
+// Seams for tests; null members get the production implementations.
+struct GatewayDeps {
+  std::shared_ptr<JwksFetcher> fetcher;
+  std::shared_ptr<FeedSource> feed;
+};
 
 class Gateway {
  public:
@@ -49,17 +60,33 @@ class Gateway {
                                          std::shared_ptr<const catalog::Catalog> catalog,
                                          const core::Clock& clock,
                                          std::shared_ptr<JwksFetcher> fetcher);
+  static std::unique_ptr<Gateway> create(GatewayConfig config,
+                                         std::shared_ptr<const catalog::Catalog> catalog,
+                                         const core::Clock& clock, GatewayDeps deps);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
   void start();
   void stop();
+
+  // SIGHUP: a new policy snapshot from `config` (products, blocked_clients,
+  // rate_limits) and `catalog`, swapped atomically while connections stay open.
+  // Settings that need a restart (listen, threads, issuers, upstreams, ...) are
+  // logged and kept. Throws catalog::ConfigError when the new policy is bad;
+  // the running one stays. Thread-safe; any thread but a gateway thread.
+  void reload(const GatewayConfig& config, std::shared_ptr<const catalog::Catalog> catalog);
+
   std::uint16_t port() const;
+  std::uint16_t admin_port() const;  // 0 = no admin listener
   std::size_t threads() const;
+  std::string policy_version() const;
 
   const Metrics& metrics() const;
+  GatewayStats stats() const;
   JwksCache& jwks();
+  Revocations& revocations();
+  RateLimiter& rate_limiter();
 
  private:
   struct Impl;

@@ -65,10 +65,11 @@ std::optional<std::string> correlator_of(const http::Request& req) {
 }
 
 Decision refuse(Decision d, Refusal refusal, std::string_view reason, std::string_view allow = {},
-                std::string_view scope = {}) {
+                std::string_view scope = {}, unsigned retry_after = 0) {
   http::Response res = refusal_response(refusal, {.correlator = d.correlator,
                                                   .allow = allow,
                                                   .scope = scope,
+                                                  .retry_after = retry_after,
                                                   .version = d.version,
                                                   .keep_alive = d.keep_alive});
   d.record.status = res.result_int();
@@ -161,8 +162,43 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     return refuse(std::move(d), Refusal::kInsufficientScope, kReasonScopeInsufficient, {},
                   required_scope(rule));
 
-  // 6. Forward: the token stays here; the upstream gets the verified identity.
+  // 6. A blocked client is refused whatever its token.
+  const Identity& identity = entry->identity;
+  if (ctx.policy && ctx.policy->blocked(identity.client_id))
+    return refuse(std::move(d), Refusal::kClientBlocked, kReasonClientBlocked);
+
+  // 7. Subscriber data: the token, its client and its consent must not be revoked.
+  bool introspect = false;
+  if (product.subscriber_data) {
+    const std::string_view consent = core::get_string(jwt.claims, "consent_id").value_or("");
+    const RevocationVerdict v = ctx.revocations
+                                    ? ctx.revocations->check(jwt.jti, identity.client_id, consent)
+                                    : RevocationVerdict::kStale;
+    if (v == RevocationVerdict::kStale) {
+      const bool wants = ctx.policy && ctx.policy->product(product.name).on_stale_revocations ==
+                                           OnStaleRevocations::kIntrospect;
+      if (!wants || !ctx.can_introspect)
+        return refuse(std::move(d), Refusal::kRevocationUnavailable, to_string(v), {}, {},
+                      kRevocationRetryAfter);
+      introspect = true;
+    } else if (v != RevocationVerdict::kClear) {
+      return refuse(std::move(d), Refusal::kInvalidToken, to_string(v));
+    }
+  }
+
+  // 8. Rate limit for (client, product), sized by the partner's tier.
+  if (ctx.limiter && ctx.policy) {
+    const RateLimit limit = ctx.policy->limit_for(identity.partner);
+    const RateDecision r = ctx.limiter->admit(identity.client_id, product.name, limit);
+    if (!r.allowed)
+      return refuse(std::move(d), Refusal::kRateLimited, kReasonRateLimited, {}, {},
+                    static_cast<unsigned>(r.retry_after.count()));
+  }
+
+  // 9. Forward: the token stays here; the upstream gets the verified identity.
   Forward fwd;
+  fwd.introspect = introspect;
+  if (introspect) fwd.token = std::string(*token);
   fwd.upstream = product.upstream;
   fwd.head = request.method() == http::bhttp::verb::head;
   if (ctx.scratch) fwd.wire.swap(*ctx.scratch);
@@ -171,7 +207,7 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     if (const auto it = ctx.upstream_hosts->find(product.upstream); it != ctx.upstream_hosts->end())
       host = it->second;
   }
-  write_upstream_request(request, entry->identity, d.correlator, host, fwd.wire);
+  write_upstream_request(request, identity, d.correlator, host, fwd.wire);
   d.action = std::move(fwd);
   return d;
 }

@@ -20,7 +20,10 @@
 #include <variant>
 
 #include "gateway/access_log.h"
+#include "gateway/policy.h"
 #include "gateway/proxy.h"
+#include "gateway/rate_limiter.h"
+#include "gateway/revocations.h"
 #include "gateway/route_matcher.h"
 #include "gateway/token_cache.h"
 #include "gateway/verifier.h"
@@ -36,12 +39,22 @@ struct PipelineContext {
   const std::map<std::string, std::string, std::less<>>* upstream_hosts = nullptr;
   // A buffer whose capacity the forward bytes reuse (swapped into Forward::wire).
   std::string* scratch = nullptr;
+  // Block list, per-product decisions and tiers; null = none of those checks (unit tests).
+  const Policy* policy = nullptr;
+  // Revocation state; null = none (subscriber-data products then get the stale decision).
+  const Revocations* revocations = nullptr;
+  RateLimiter* limiter = nullptr;  // null = no rate limits
+  bool can_introspect = false;     // an introspection endpoint and admin token are configured
 };
 
 struct Forward {
   std::string upstream;  // upstream name from the product
   std::string wire;      // the request rewritten for the upstream, as bytes (proxy.h)
   bool head = false;     // a HEAD request: the answer has no body
+  // Stale revocation state and the product introspects: ask the authorization
+  // server about `token` first; forward only if it answers active (introspection.h).
+  bool introspect = false;
+  std::string token;
 };
 
 struct Decision {
@@ -61,5 +74,9 @@ Decision decide(http::Request&& request, const PipelineContext& context);
 inline constexpr std::string_view kReasonCorrelatorInvalid = "correlator_invalid";
 inline constexpr std::string_view kReasonScopeInsufficient = "scope_insufficient";
 inline constexpr std::string_view kReasonClaimUnsafe = "claim_unsafe_for_header";
+inline constexpr std::string_view kReasonClientBlocked = "client_blocked";
+inline constexpr std::string_view kReasonRateLimited = "rate_limited";
+// Retry-After when no fresh revocation state is available: about one poll of the feed.
+inline constexpr unsigned kRevocationRetryAfter = 5;
 
 }  // namespace tollgate::gateway

@@ -24,6 +24,7 @@ Canonical canonical(Refusal r) {
     case Refusal::kInvalidToken:
       return {401, "UNAUTHENTICATED", kUnauthenticatedMessage};
     case Refusal::kInsufficientScope:
+    case Refusal::kClientBlocked:
       return {403, "PERMISSION_DENIED",
               "Client does not have sufficient permissions to perform this action."};
     case Refusal::kNotFound:
@@ -36,7 +37,10 @@ Canonical canonical(Refusal r) {
     case Refusal::kUpstreamUnreachable:
       return {502, "BAD_GATEWAY", "An upstream internal service cannot be reached."};
     case Refusal::kUpstreamOverloaded:
+    case Refusal::kRevocationUnavailable:
       return {503, "UNAVAILABLE", "Service Unavailable."};
+    case Refusal::kRateLimited:
+      return {429, "TOO_MANY_REQUESTS", "Rate limit reached."};
     case Refusal::kUpstreamTimeout:
       return {504, "TIMEOUT", "Request timeout exceeded."};
   }
@@ -70,6 +74,10 @@ http::Response refusal_response(Refusal refusal, const RefusalContext& ctx) {
       break;
     case Refusal::kMethodNotAllowed:
       res.set(http::bhttp::field::allow, ctx.allow);
+      break;
+    case Refusal::kRateLimited:
+    case Refusal::kRevocationUnavailable:
+      res.set(http::bhttp::field::retry_after, std::to_string(ctx.retry_after == 0 ? 1 : ctx.retry_after));
       break;
     default:
       break;

@@ -12,10 +12,17 @@
 //   kDuplicateAuthorization 400 INVALID_ARGUMENT, WWW-Authenticate ... error="invalid_request"
 //   kNoCredentials          401 UNAUTHENTICATED,  WWW-Authenticate: Bearer realm="tollgate"
 //   kInvalidToken           401 UNAUTHENTICATED,  WWW-Authenticate ... error="invalid_token"
-//   kInsufficientScope      403 PERMISSION_DENIED, WWW-Authenticate ... error="insufficient_scope",
-//   scope="..." kNotFound               404 NOT_FOUND kMethodNotAllowed       405
-//   METHOD_NOT_ALLOWED, Allow: ... kInternal               500 INTERNAL kUpstreamUnreachable    502
-//   BAD_GATEWAY kUpstreamOverloaded     503 UNAVAILABLE kUpstreamTimeout        504 TIMEOUT
+//   kInsufficientScope      403 PERMISSION_DENIED, WWW-Authenticate ... error="insufficient_scope", scope="..."
+//   kClientBlocked          403 PERMISSION_DENIED (no challenge: a new token would not help)
+//   kNotFound               404 NOT_FOUND
+//   kMethodNotAllowed       405 METHOD_NOT_ALLOWED, Allow: ...
+//   kRateLimited            429 TOO_MANY_REQUESTS, Retry-After: <seconds>
+//   kInternal               500 INTERNAL
+//   kUpstreamUnreachable    502 BAD_GATEWAY
+//   kUpstreamOverloaded     503 UNAVAILABLE
+//   kRevocationUnavailable  503 UNAVAILABLE, Retry-After: <seconds> (no fresh revocation state
+//                           for a subscriber-data product, and no introspection)
+//   kUpstreamTimeout        504 TIMEOUT
 // Every response carries x-correlator. Pure; thread-safe.
 #pragma once
 
@@ -43,12 +50,16 @@ enum class Refusal {
   kUpstreamUnreachable,
   kUpstreamOverloaded,
   kUpstreamTimeout,
+  kClientBlocked,
+  kRateLimited,
+  kRevocationUnavailable,
 };
 
 struct RefusalContext {
   std::string_view correlator;  // echoed in x-correlator (always set by the pipeline)
   std::string_view allow;       // kMethodNotAllowed: the Allow header value
   std::string_view scope;       // kInsufficientScope: the route's scopes, space-separated
+  unsigned retry_after = 0;     // kRateLimited / kRevocationUnavailable: Retry-After seconds
   unsigned version = 11;        // the request's HTTP version
   bool keep_alive = true;       // the request's keep-alive wish
 };
