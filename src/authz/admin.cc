@@ -129,7 +129,10 @@ std::expected<CreatedClient, std::string> create_client(store::ClientStore& clie
     // Jwks::from_json refuses a malformed document; unusable entries are skipped.
     auto jwks = core::Jwks::from_json(request.jwks);
     if (!jwks) return std::unexpected(strf("the JWKS is not usable: {}", core::to_string(jwks.error())));
-    if (jwks->keys().empty()) return std::unexpected("the JWKS holds no usable signing key");
+    if (jwks->keys().empty())
+      return std::unexpected(
+          "the JWKS holds no usable signing key (RSA of 2048 bits or more, EC P-256 with 32-byte x and y, or "
+          "Ed25519; \"use\" absent or \"sig\")");
   }
   if (!request.jwks_uri.empty() && !valid_jwks_uri(request.jwks_uri))
     return std::unexpected(strf("bad --jwks-uri '{}' (an http:// or https:// URL)", request.jwks_uri));

@@ -77,5 +77,45 @@ TEST(AuthzConfig, RefusesBadValues) {
   EXPECT_NE(error_of("- a\n- b\n").find("mapping"), std::string::npos);
 }
 
+// The governance settings: defaults, parsing, and refusals with the reason.
+TEST(AuthzConfig, GovernanceSettings) {
+  const AuthzConfig d = AuthzConfig::from_yaml(YAML::Node());
+  EXPECT_EQ(d.key_rotation, std::chrono::hours(24 * 30));
+  EXPECT_EQ(d.publish_ahead, std::chrono::hours(1));
+  EXPECT_FALSE(d.signing_key_file);
+  EXPECT_FALSE(d.admin_token_file);
+  EXPECT_EQ(d.lockout_threshold, 5);
+  EXPECT_TRUE(d.audit_group_commit);
+  EXPECT_TRUE(d.token_path_aliases.empty());
+  EXPECT_EQ(d.revocation_endpoint(), "http://127.0.0.1:9000/oauth2/revoke");
+  EXPECT_EQ(d.introspection_endpoint(), "http://127.0.0.1:9000/oauth2/introspect");
+  const AuthzConfig c = load(
+      "key_rotation: 7d\npublish_ahead: 2h\nsigning_key_file: /k.pem\nadmin_token_file: /a\n"
+      "address_rate: 600/m\naddress_burst: 5\ndefault_token_rate: 2/s\nlockout_threshold: 3\n"
+      "lockout_base: 10s\nlockout_max: 5m\naudit_group_commit: false\naudit_log_lines: false\n"
+      "jwks_uri_ttl: 1m\ntoken_path_aliases: [/token]\n");
+  EXPECT_EQ(c.key_rotation, std::chrono::hours(24 * 7));
+  EXPECT_EQ(c.publish_ahead, std::chrono::hours(2));
+  EXPECT_EQ(c.signing_key_file, "/k.pem");
+  EXPECT_EQ(c.admin_token_file, "/a");
+  EXPECT_DOUBLE_EQ(c.address_rate, 10);
+  EXPECT_DOUBLE_EQ(c.address_burst, 5);
+  EXPECT_DOUBLE_EQ(c.default_token_rate, 2);
+  EXPECT_EQ(c.lockout_threshold, 3);
+  EXPECT_EQ(c.lockout_base, std::chrono::seconds(10));
+  EXPECT_EQ(c.lockout_max, std::chrono::minutes(5));
+  EXPECT_FALSE(c.audit_group_commit);
+  EXPECT_FALSE(c.audit_log_lines);
+  EXPECT_EQ(c.jwks_uri_ttl, std::chrono::minutes(1));
+  EXPECT_EQ(c.token_path_aliases, std::vector<std::string>{"/token"});
+  EXPECT_EQ(load("key_rotation: 0").key_rotation.count(), 0);
+  EXPECT_NE(error_of("key_rotation: 1h\npublish_ahead: 1h").find("shorter than 'key_rotation'"), std::string::npos);
+  EXPECT_NE(error_of("lockout_base: 10m\nlockout_max: 1m").find("lockout_max"), std::string::npos);
+  EXPECT_NE(error_of("lockout_threshold: 0").find("lockout_threshold"), std::string::npos);
+  EXPECT_NE(error_of("address_rate: fast").find("bad rate"), std::string::npos);
+  EXPECT_NE(error_of("token_path_aliases: [/oauth2/revoke]").find("outside /oauth2/"), std::string::npos);
+  EXPECT_NE(error_of("token_path_aliases: [token]").find("absolute"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tollgate::authz

@@ -354,6 +354,7 @@ std::optional<http::Response> Governance::route(const http::Request& req, const 
   }
   if (path == kRevocationsPath) {
     if (req.method() != bhttp::verb::get) return method_not_allowed(req, "GET");
+    if (auto refused = admit(req, info)) return std::move(*refused);
     return revocations_feed(req);
   }
   return std::nullopt;

@@ -18,6 +18,18 @@ from conftest import Tollgate
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
+def ec_jwk(key, private=False):
+    """RFC 7518 §6.2 JWK of a P-256 key with full 32-byte coordinates (PyJWT 2.6's to_jwk drops leading
+    zero bytes, which a strict verifier rightly refuses about once in 128 keys)."""
+    def b64(n):
+        return base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
+    pub = key.public_key().public_numbers() if private else key.public_numbers()
+    jwk = {"kty": "EC", "crv": "P-256", "x": b64(pub.x), "y": b64(pub.y)}
+    if private:
+        jwk["d"] = b64(key.private_numbers().private_value)
+    return jwk
+
+
 @pytest.fixture(scope="module")
 def gov(tmp_path_factory):
     """A Tollgate with a short lockout and a slow default token rate (for partners without a tier)."""
@@ -52,7 +64,7 @@ def audit(t, event=None):
 def pk_client(gov, tmp_path_factory):
     """A private_key_jwt client registered with a JWKS file holding a PyJWT-made EC key."""
     key = ec.generate_private_key(ec.SECP256R1())
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    jwk = ec_jwk(key.public_key())
     jwk.update({"kid": "partner-key-1", "use": "sig", "alg": "ES256"})
     path = tmp_path_factory.mktemp("jwks") / "jwks.json"
     path.write_text(json.dumps({"keys": [jwk]}))

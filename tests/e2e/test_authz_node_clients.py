@@ -8,9 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from test_authz_governance import ec_jwk
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 
@@ -35,7 +36,7 @@ def node_clients():
 def test_openid_client_flows_and_jose_verification(tg, tmp_path, node_clients):
     """openid-client gets tokens with each client auth method; jose verifies them; revoke makes introspection inactive."""
     key = ec.generate_private_key(ec.SECP256R1())
-    private_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key))
+    private_jwk = ec_jwk(key, private=True)
     private_jwk.update({"kid": "node-key-1", "alg": "ES256"})
     public_jwk = {k: v for k, v in private_jwk.items() if k != "d"}
     (tmp_path / "jwks.json").write_text(json.dumps({"keys": [public_jwk]}))
