@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include "core/strf.h"
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include "app/server_group.h"
@@ -125,12 +126,21 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
       ours.algorithms = core::AlgSet{acfg.signing_alg};
       gcfg.issuers.push_back(std::move(ours));
     }
+    // Embedded: subscriber-data products learn revocations from our authorization
+    // server's feed, with its admin token, and may introspect there instead.
+    if (options.authz && !gcfg.revocations.url) {
+      gcfg.revocations.url = "http://" + acfg.listen + "/oauth2/revocations";
+      gcfg.revocations.introspection_url = "http://" + acfg.listen + "/oauth2/introspect";
+      gcfg.revocations.admin_token_file =
+          acfg.admin_token_file ? *acfg.admin_token_file : (cfg.data_dir / "admin-token").string();
+    }
   }
 
-  // Catch SIGINT/SIGTERM before any thread starts, so that no signal can hit
-  // a thread with the default (terminating) disposition.
+  // Catch SIGINT/SIGTERM (stop) and SIGHUP (reload the gateway's policy) before
+  // any thread starts, so that no signal can hit a thread with the default
+  // (terminating) disposition.
   boost::asio::io_context signals_ctx;
-  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM, SIGHUP);
   int received = 0;
 
   std::unique_ptr<ServerGroup> network_server, authz_server;
@@ -177,9 +187,36 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   if (options.print_banner && authz_server && gw && network_server)
     print_banner(cfg, acfg, authz_server->port(), gw->port(), network_server->port(), demo);
 
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (!ec) received = sig;
-  });
+  // SIGHUP: re-read the config file and the catalog; the gateway swaps in the new
+  // policy without dropping connections, or refuses a bad file and keeps the old one.
+  auto reload_gateway = [&] {
+    if (!gw) return;
+    try {
+      ProcessConfig next = ProcessConfig::load(cfg.source == ProcessConfig{}.source
+                                                   ? std::nullopt
+                                                   : std::optional<std::string>(cfg.source));
+      next.data_dir = cfg.data_dir;
+      if (cfg.catalog_file) next.catalog_file = cfg.catalog_file;
+      auto next_catalog = load_catalog(next);
+      auto next_gcfg = with_source(next, [&] { return gateway::GatewayConfig::from_yaml(next.gateway); });
+      gw->reload(next_gcfg, next_catalog);
+    } catch (const std::exception& e) {
+      http::log_json("app", {{"msg", "reload refused; the running policy stays"}, {"error", e.what()}},
+                     http::LogLevel::kError);
+    }
+  };
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload_gateway();
+        wait_signal();
+        return;
+      }
+      received = sig;
+    });
+  };
+  wait_signal();
   signals_ctx.run();
 
   http::log_json("app", {{"msg", "stopping"}, {"signal", received}});
