@@ -56,8 +56,18 @@ class GatewayTest : public ::testing::Test {
     config.issuers = {issuer};
     config.upstreams["network"] =
         "http://127.0.0.1:" + std::to_string(upstream_->local_endpoint().port());
+    config.admin_listen = "127.0.0.1:0";  // an ephemeral port: tests run side by side
+    config.admin_listen_explicit = true;
+    config_ = config;
     gateway_ = Gateway::create(config, test_catalog(), clock_);
     gateway_->start();
+  }
+
+  // GET on the admin listener.
+  std::optional<http::Response> admin(std::string_view path) {
+    http::testing::RawClient c({boost::asio::ip::make_address_v4("127.0.0.1"), gateway_->admin_port()});
+    if (!c.send("GET " + std::string(path) + " HTTP/1.1\r\nHost: admin\r\n\r\n")) return std::nullopt;
+    return c.read_response(5000ms);
   }
 
   void TearDown() override {
@@ -94,6 +104,7 @@ class GatewayTest : public ::testing::Test {
   http::testing::IoThread upstream_io_;
   std::shared_ptr<http::Server> upstream_;
   std::filesystem::path dir_;
+  GatewayConfig config_;
   std::unique_ptr<Gateway> gateway_;
 };
 
@@ -247,6 +258,74 @@ TEST(GatewayJwks, UnknownKidFloodCostsOneFetchAtTheServer) {
   up_io.run([] {});
   upstream->stop();
   up_io.run([] {});
+}
+
+// The admin listener: Prometheus counters by product, status and reason, the latency
+// histogram, token-cache and JWKS figures, readiness and the running policy version.
+TEST_F(GatewayTest, AdminEndpoints) {
+  ASSERT_NE(gateway_->admin_port(), 0);
+  auto c = connect(gateway_->port());
+  ASSERT_EQ(call(c, mint(good_claims()))->result_int(), 200u);
+  ASSERT_EQ(call(c, mint(good_claims()))->result_int(), 200u);  // a new token: another cache miss
+  ASSERT_EQ(call(c, std::nullopt)->result_int(), 401u);
+  auto m = admin("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->result_int(), 200u);
+  EXPECT_EQ((*m)[bhttp::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& t = m->body();
+  for (const char* line :
+       {"tollgate_gateway_requests_total{product=\"sim-swap\",status=\"200\",reason=\"ok\"} 2\n",
+        "tollgate_gateway_requests_total{product=\"sim-swap\",status=\"401\",reason=\"token_missing\"} 1\n",
+        "tollgate_gateway_request_duration_seconds_count 3\n",
+        "tollgate_gateway_request_duration_seconds_bucket{le=\"+Inf\"} 3\n",
+        "tollgate_gateway_token_cache_misses_total 2\n",
+        "tollgate_gateway_jwks_keys{issuer=\"https://as.test.example\"} 1\n",
+        "tollgate_gateway_policy_generation 1\n", "tollgate_gateway_rate_limited_total 0\n"})
+    EXPECT_NE(t.find(line), std::string::npos) << line << "\n" << t;
+  auto ready = admin("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->result_int(), 200u);
+  EXPECT_EQ(ready->body(),
+            R"({"ready":true,"checks":{"policy":"loaded","issuers":{"https://as.test.example":"keys"},"revocation_feed":"not configured"}})");
+  auto p = admin("/policy");
+  ASSERT_TRUE(p);
+  const auto doc = boost::json::parse(p->body()).as_object();
+  EXPECT_EQ(doc.at("version").as_string(), gateway_->policy_version());
+  EXPECT_EQ(doc.at("catalog_hash").as_string(), test_catalog()->content_hash());
+  EXPECT_EQ(doc.at("generation").as_int64(), 1);
+  EXPECT_EQ(admin("/healthz")->body(), R"({"status":"ok"})");
+  EXPECT_EQ(admin("/nope")->result_int(), 404u);
+}
+
+// A reload swaps the policy while a keep-alive connection stays open: the next request on it
+// meets the new block list; a bad file is refused with its error and the old policy stays.
+TEST_F(GatewayTest, ReloadKeepsConnectionsAndRefusesBadPolicy) {
+  auto c = connect(gateway_->port());
+  const auto token = mint(good_claims());
+  ASSERT_EQ(call(c, token)->result_int(), 200u);
+  const auto v1 = gateway_->policy_version();
+  GatewayConfig next = config_;
+  next.blocked_clients = {"client-42"};
+  gateway_->reload(next, test_catalog());
+  EXPECT_NE(gateway_->policy_version(), v1);
+  auto blocked = call(c, token);  // same connection, same (cached) token
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->result_int(), 403u);
+  EXPECT_EQ(gateway_->metrics().snapshot().denied.at("client_blocked"), 1u);
+  const auto v2 = gateway_->policy_version();
+  GatewayConfig bad = next;
+  bad.products["nope"] = ProductPolicy{};
+  try {
+    gateway_->reload(bad, test_catalog());
+    FAIL() << "bad policy accepted";
+  } catch (const catalog::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "gateway: 'products' sets a policy for 'nope', which the catalog does not define");
+  }
+  EXPECT_EQ(gateway_->policy_version(), v2);
+  EXPECT_EQ(call(c, token)->result_int(), 403u);  // still the reloaded policy, same connection
+  gateway_->reload(config_, test_catalog());      // unblock
+  EXPECT_EQ(call(c, token)->result_int(), 200u);
+  EXPECT_EQ(admin("/policy") ? boost::json::parse(admin("/policy")->body()).as_object().at("generation").as_int64() : 0, 3);
 }
 
 // A product naming an upstream the gateway does not know is refused at create.
