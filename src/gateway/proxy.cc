@@ -38,7 +38,11 @@ constexpr std::array<std::string_view, 9> kHopByHop = {"connection",
 
 template <class Fields>
 void strip(Fields& fields, bool strip_authorization) {
-  const auto named = connection_tokens(fields);
+  // Own the Connection tokens: they are views into the Connection header, which
+  // this very loop erases (ASan caught the use-after-free).
+  const auto views = connection_tokens(fields);
+  const std::vector<std::string> owned(views.begin(), views.end());
+  const std::vector<std::string_view> named(owned.begin(), owned.end());
   for (auto it = fields.begin(); it != fields.end();) {
     const std::string_view name = it->name_string();
     bool drop = drop_on_forward(name, named);
