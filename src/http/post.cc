@@ -55,7 +55,8 @@ std::expected<Target, std::string> parse_url(std::string_view url) {
     return std::unexpected(std::string("bad url: missing or unsupported host"));
   }
   if (u.has_port()) {
-    if (u.port().empty() || u.port_number() == 0) return std::unexpected(std::string("bad url: bad port"));
+    if (u.port().empty() || u.port_number() == 0)
+      return std::unexpected(std::string("bad url: bad port"));
     t.port = u.port_number();
   }
   t.target = u.encoded_path().empty() ? std::string("/") : std::string(u.encoded_path());
@@ -79,7 +80,8 @@ asio::awaitable<std::vector<tcp::endpoint>> resolve(tcp::resolver& resolver, con
   if (!ec) {
     all.emplace_back(literal, t.port);
   } else {
-    auto results = co_await resolver.async_resolve(t.host, std::to_string(t.port), asio::use_awaitable);
+    auto results =
+        co_await resolver.async_resolve(t.host, std::to_string(t.port), asio::use_awaitable);
     for (const auto& r : results) all.push_back(r.endpoint());
   }
   for (const auto& e : all) {
@@ -114,7 +116,8 @@ asio::awaitable<PostResult> exchange(Stream& stream, const Target& t, std::strin
   co_return PostResult{parser.get().result_int(), std::move(parser.get().body())};
 }
 
-asio::awaitable<Result> run(asio::io_context& ioc, Target t, std::string body, const PostOptions& options) {
+asio::awaitable<Result> run(asio::io_context& ioc, Target t, std::string body,
+                            const PostOptions& options) {
   std::string stage = "resolve";
   try {
     tcp::resolver resolver(ioc);
@@ -167,22 +170,24 @@ bool in_v4(const asio::ip::address_v4& a, std::uint32_t net, int bits) {
 bool is_public_address(const asio::ip::address& address) {
   if (address.is_v6()) {
     const auto a = address.to_v6();
-    if (a.is_v4_mapped()) return is_public_address(asio::ip::make_address_v4(asio::ip::v4_mapped, a));
+    if (a.is_v4_mapped())
+      return is_public_address(asio::ip::make_address_v4(asio::ip::v4_mapped, a));
     if (a.is_loopback() || a.is_unspecified() || a.is_multicast() || a.is_link_local() ||
         a.is_site_local())
       return false;
     const auto b = a.to_bytes();
-    if ((b[0] & 0xFE) == 0xFC) return false;                                 // fc00::/7 unique local
-    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return false;  // 2001:db8::/32
-    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) return false;  // 64:ff9b::/96 NAT64
+    if ((b[0] & 0xFE) == 0xFC) return false;  // fc00::/7 unique local
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
+      return false;  // 2001:db8::/32
+    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
+      return false;  // 64:ff9b::/96 NAT64
     return true;
   }
   const auto a = address.to_v4();
   static constexpr std::pair<std::uint32_t, int> kBlocked[] = {
-      {0x00000000, 8},   {0x0A000000, 8},   {0x64400000, 10},  {0x7F000000, 8},
-      {0xA9FE0000, 16},  {0xAC100000, 12},  {0xC0000000, 24},  {0xC0000200, 24},
-      {0xC0A80000, 16},  {0xC6120000, 15},  {0xC6336400, 24},  {0xCB007100, 24},
-      {0xE0000000, 4},   {0xF0000000, 4},
+      {0x00000000, 8},  {0x0A000000, 8},  {0x64400000, 10}, {0x7F000000, 8},  {0xA9FE0000, 16},
+      {0xAC100000, 12}, {0xC0000000, 24}, {0xC0000200, 24}, {0xC0A80000, 16}, {0xC6120000, 15},
+      {0xC6336400, 24}, {0xCB007100, 24}, {0xE0000000, 4},  {0xF0000000, 4},
   };
   for (const auto& [net, bits] : kBlocked)
     if (in_v4(a, net, bits)) return false;

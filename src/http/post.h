@@ -27,7 +27,7 @@ namespace tollgate::http {
 struct PostOptions {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
-  std::chrono::milliseconds timeout{5000};  // the whole exchange, DNS to last byte
+  std::chrono::milliseconds timeout{5000};                   // the whole exchange, DNS to last byte
   std::size_t max_response_body = 64 * 1024;
   std::string ca_file;  // PEM trust anchors for https, in addition to the system's
   // Called for every resolved address before connecting; false refuses it. Empty: any.

@@ -19,17 +19,16 @@ class PostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = io_.run([&] {
-      auto s = Server::create(
-          io_.ioc(), loopback0(),
-          make_sync_handler([this](const Request& req, const ConnectionInfo&) {
-            std::lock_guard lock(mu_);
-            last_ = req;
-            ++hits_;
-            Response res(static_cast<bhttp::status>(status_.load()), 11);
-            res.body() = R"({"ok":true})";
-            res.prepare_payload();
-            return res;
-          }));
+      auto s = Server::create(io_.ioc(), loopback0(),
+                              make_sync_handler([this](const Request& req, const ConnectionInfo&) {
+                                std::lock_guard lock(mu_);
+                                last_ = req;
+                                ++hits_;
+                                Response res(static_cast<bhttp::status>(status_.load()), 11);
+                                res.body() = R"({"ok":true})";
+                                res.prepare_payload();
+                                return res;
+                              }));
       s->start();
       return s;
     });
@@ -91,7 +90,8 @@ TEST_F(PostTest, RefusesHeaderInjection) {
 
 // https to a server that does not speak TLS fails in the TLS stage, not silently in clear.
 TEST_F(PostTest, HttpsNeedsTls) {
-  const std::string https = "https://127.0.0.1:" + std::to_string(server_->local_endpoint().port()) + "/";
+  const std::string https =
+      "https://127.0.0.1:" + std::to_string(server_->local_endpoint().port()) + "/";
   auto r = post_json(https, "{}", PostOptions{});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().rfind("tls: ", 0), 0u) << r.error();
@@ -99,8 +99,8 @@ TEST_F(PostTest, HttpsNeedsTls) {
 
 // Bad URLs are refused with a reason.
 TEST(PostJson, RefusesBadUrls) {
-  for (const char* url : {"ftp://example.com/", "not a url", "https://user:pw@example.com/", "http:///x",
-                          "https://example.com:0/"}) {
+  for (const char* url : {"ftp://example.com/", "not a url", "https://user:pw@example.com/",
+                          "http:///x", "https://example.com:0/"}) {
     auto r = post_json(url, "{}", PostOptions{});
     ASSERT_FALSE(r) << url;
     EXPECT_EQ(r.error().rfind("bad url", 0), 0u) << url << ": " << r.error();
@@ -114,7 +114,8 @@ TEST(PostJson, TimesOut) {
   PostOptions o;
   o.timeout = std::chrono::milliseconds(200);
   const auto start = std::chrono::steady_clock::now();
-  auto r = post_json("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/", "{}", o);
+  auto r = post_json("http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/",
+                     "{}", o);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), "timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
@@ -137,11 +138,12 @@ TEST(PostJson, ConnectRefused) {
 TEST(IsPublicAddress, Ranges) {
   for (const char* a : {"8.8.8.8", "84.125.93.10", "2a00:1450:4001:82b::200e", "::ffff:8.8.8.8"})
     EXPECT_TRUE(is_public_address(make_address(a))) << a;
-  for (const char* a : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
-                        "169.254.169.254", "0.0.0.0", "224.0.0.1", "255.255.255.255", "192.0.2.1",
-                        "198.51.100.7", "203.0.113.9", "198.18.0.1", "::1", "::", "fe80::1", "fd00::1",
-                        "fc00::1", "2001:db8::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-                        "64:ff9b::a00:1"})
+  for (const char* a :
+       {"127.0.0.1",  "10.1.2.3",         "172.16.0.1",      "172.31.255.255", "192.168.1.1",
+        "100.64.0.1", "169.254.169.254",  "0.0.0.0",         "224.0.0.1",      "255.255.255.255",
+        "192.0.2.1",  "198.51.100.7",     "203.0.113.9",     "198.18.0.1",     "::1",
+        "::",         "fe80::1",          "fd00::1",         "fc00::1",        "2001:db8::1",
+        "ff02::1",    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1"})
     EXPECT_FALSE(is_public_address(make_address(a))) << a;
 }
 

@@ -78,20 +78,20 @@ using ApiResult = std::expected<ApiReply, ApiError>;
 
 // The CAMARA errors the network role uses, with the spec example messages.
 namespace errors {
-ApiError invalid_argument();        // 400 INVALID_ARGUMENT
-ApiError out_of_range();            // 400 OUT_OF_RANGE
-ApiError permission_denied();       // 403 PERMISSION_DENIED
-ApiError not_found();               // 404 NOT_FOUND
-ApiError identifier_not_found();    // 404 IDENTIFIER_NOT_FOUND
-ApiError method_not_allowed();      // 405 METHOD_NOT_ALLOWED
-ApiError unsupported_media_type();  // 415 UNSUPPORTED_MEDIA_TYPE
-ApiError missing_identifier();      // 422 MISSING_IDENTIFIER
-ApiError unnecessary_identifier();  // 422 UNNECESSARY_IDENTIFIER
-ApiError unsupported_identifier();  // 422 UNSUPPORTED_IDENTIFIER
-ApiError service_not_applicable();  // 422 SERVICE_NOT_APPLICABLE
-ApiError conflict(std::string message);             // 409 CONFLICT
+ApiError invalid_argument();                          // 400 INVALID_ARGUMENT
+ApiError out_of_range();                              // 400 OUT_OF_RANGE
+ApiError permission_denied();                         // 403 PERMISSION_DENIED
+ApiError not_found();                                 // 404 NOT_FOUND
+ApiError identifier_not_found();                      // 404 IDENTIFIER_NOT_FOUND
+ApiError method_not_allowed();                        // 405 METHOD_NOT_ALLOWED
+ApiError unsupported_media_type();                    // 415 UNSUPPORTED_MEDIA_TYPE
+ApiError missing_identifier();                        // 422 MISSING_IDENTIFIER
+ApiError unnecessary_identifier();                    // 422 UNNECESSARY_IDENTIFIER
+ApiError unsupported_identifier();                    // 422 UNSUPPORTED_IDENTIFIER
+ApiError service_not_applicable();                    // 422 SERVICE_NOT_APPLICABLE
+ApiError conflict(std::string message);               // 409 CONFLICT
 ApiError invalid_token_context(std::string message);  // 403 INVALID_TOKEN_CONTEXT
-ApiError quota_exceeded();          // 429 QUOTA_EXCEEDED
+ApiError quota_exceeded();                            // 429 QUOTA_EXCEEDED
 }  // namespace errors
 
 // Which 400 code a range violation gets: the specs that list OUT_OF_RANGE use it.

@@ -23,7 +23,7 @@ std::expected<std::string, ApiError> parse_ipv4_address(const boost::json::value
 }  // namespace
 
 std::expected<std::optional<DeviceInput>, ApiError> parse_device(const boost::json::object& body,
-                                                                   RangeCode code) {
+                                                                 RangeCode code) {
   const auto* v = body.if_contains("device");
   if (v == nullptr) return std::nullopt;
   const auto* obj = v->if_object();

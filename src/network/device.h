@@ -33,16 +33,16 @@ namespace tollgate::network {
 
 struct DeviceInput {
   enum class Kind { kPhoneNumber, kIpv4, kIpv6 };
-  std::optional<Kind> chosen;   // nullopt: no supported identifier
-  std::string lookup_key;       // MSISDN or IP address for the chosen identifier
-  boost::json::object echo;     // {"<chosen>": <value as sent>}
+  std::optional<Kind> chosen;  // nullopt: no supported identifier
+  std::string lookup_key;      // MSISDN or IP address for the chosen identifier
+  boost::json::object echo;    // {"<chosen>": <value as sent>}
 };
 
 // The optional `device` member of `body`: absent → nullopt. Not an object, `{}`, or a
 // member violating its schema → 400 INVALID_ARGUMENT; publicPort outside 0..65535 →
 // range_error(code).
 std::expected<std::optional<DeviceInput>, ApiError> parse_device(const boost::json::object& body,
-                                                                   RangeCode code);
+                                                                 RangeCode code);
 
 struct Identified {
   const Subscriber* subscriber = nullptr;

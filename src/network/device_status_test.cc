@@ -10,32 +10,40 @@ using namespace testing;
 
 class DeviceStatusTest : public NetworkOpTest {
  protected:
-  std::string reach(std::string_view body) { return run(&device_reachability_status::retrieve, body, two_legged_); }
-  std::string roam(std::string_view body) { return run(&device_roaming_status::retrieve, body, two_legged_); }
+  std::string reach(std::string_view body) {
+    return run(&device_reachability_status::retrieve, body, two_legged_);
+  }
+  std::string roam(std::string_view body) {
+    return run(&device_roaming_status::retrieve, body, two_legged_);
+  }
 };
 
 // +34600000001 is reachable by DATA and SMS, status as of now, device echoed.
 TEST_F(DeviceStatusTest, ReachableByDataAndSms) {
-  EXPECT_EQ(reach(R"({"device":{"phoneNumber":"+34600000001"}})"),
-            R"(200 {"device":{"phoneNumber":"+34600000001"},"lastStatusTime":"2027-01-15T08:00:00Z","reachable":true,"connectivity":["DATA","SMS"]})");
+  EXPECT_EQ(
+      reach(R"({"device":{"phoneNumber":"+34600000001"}})"),
+      R"(200 {"device":{"phoneNumber":"+34600000001"},"lastStatusTime":"2027-01-15T08:00:00Z","reachable":true,"connectivity":["DATA","SMS"]})");
 }
 
 // +34600000002 is reachable by SMS only.
 TEST_F(DeviceStatusTest, ReachableBySmsOnly) {
-  EXPECT_EQ(run(&device_reachability_status::retrieve, "{}", three_legged("+34600000002")),
-            R"(200 {"lastStatusTime":"2027-01-15T08:00:00Z","reachable":true,"connectivity":["SMS"]})");
+  EXPECT_EQ(
+      run(&device_reachability_status::retrieve, "{}", three_legged("+34600000002")),
+      R"(200 {"lastStatusTime":"2027-01-15T08:00:00Z","reachable":true,"connectivity":["SMS"]})");
 }
 
 // +34600000003 is not reachable: no connectivity member.
 TEST_F(DeviceStatusTest, NotReachable) {
-  EXPECT_EQ(reach(R"({"device":{"phoneNumber":"+34600000003"}})"),
-            R"(200 {"device":{"phoneNumber":"+34600000003"},"lastStatusTime":"2027-01-15T08:00:00Z","reachable":false})");
+  EXPECT_EQ(
+      reach(R"({"device":{"phoneNumber":"+34600000003"}})"),
+      R"(200 {"device":{"phoneNumber":"+34600000003"},"lastStatusTime":"2027-01-15T08:00:00Z","reachable":false})");
 }
 
 // +34600000003 roams in France: countryCode 208 (the MCC), countryName ["FR"].
 TEST_F(DeviceStatusTest, Roaming) {
-  EXPECT_EQ(roam(R"({"device":{"phoneNumber":"+34600000003"}})"),
-            R"(200 {"device":{"phoneNumber":"+34600000003"},"lastStatusTime":"2027-01-15T08:00:00Z","roaming":true,"countryCode":208,"countryName":["FR"]})");
+  EXPECT_EQ(
+      roam(R"({"device":{"phoneNumber":"+34600000003"}})"),
+      R"(200 {"device":{"phoneNumber":"+34600000003"},"lastStatusTime":"2027-01-15T08:00:00Z","roaming":true,"countryCode":208,"countryName":["FR"]})");
 }
 
 // A subscriber at home: roaming false, no country members.
@@ -47,7 +55,8 @@ TEST_F(DeviceStatusTest, NotRoaming) {
 // lastStatusTime follows the clock.
 TEST_F(DeviceStatusTest, StatusTimeIsNow) {
   clock_.advance(1500ms);
-  EXPECT_EQ(json_of(&device_roaming_status::retrieve, "{}", three_legged("+34600000001")).at("lastStatusTime"),
+  EXPECT_EQ(json_of(&device_roaming_status::retrieve, "{}", three_legged("+34600000001"))
+                .at("lastStatusTime"),
             "2027-01-15T08:00:01.500000Z");
 }
 
@@ -58,8 +67,10 @@ TEST_F(DeviceStatusTest, ErrorsOfBothOperations) {
     EXPECT_EQ(run(op, "[]", two_legged_), kInvalidArgument);
     EXPECT_EQ(run(op, R"({"device":{}})", two_legged_), kInvalidArgument);
     EXPECT_EQ(run(op, "{}", two_legged_), kMissingIdentifier);
-    EXPECT_EQ(run(op, R"({"device":{"networkAccessIdentifier":"a@b.example"}})", two_legged_), kUnsupportedIdentifier);
-    EXPECT_EQ(run(op, R"({"device":{"phoneNumber":"+34600000999"}})", two_legged_), kIdentifierNotFound);
+    EXPECT_EQ(run(op, R"({"device":{"networkAccessIdentifier":"a@b.example"}})", two_legged_),
+              kUnsupportedIdentifier);
+    EXPECT_EQ(run(op, R"({"device":{"phoneNumber":"+34600000999"}})", two_legged_),
+              kIdentifierNotFound);
     EXPECT_EQ(run(op, R"({"device":{"phoneNumber":"+34600000001"}})", three_legged("+34600000001")),
               kUnnecessaryIdentifier);
   }

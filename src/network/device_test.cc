@@ -27,10 +27,14 @@ class DeviceTest : public NetworkOpTest {
 TEST_F(DeviceTest, EachSupportedIdentifierFindsTheHandset) {
   EXPECT_EQ(echoed(R"({"device":{"phoneNumber":"+34600000001"}})"),
             boost::json::parse(R"({"phoneNumber":"+34600000001"})"));
-  EXPECT_EQ(echoed(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.2","publicPort":5000}}})"),
-            boost::json::parse(R"({"ipv4Address":{"publicAddress":"127.0.0.2","publicPort":5000}})"));
-  EXPECT_EQ(echoed(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.3","privateAddress":"127.0.0.3"}}})"),
-            boost::json::parse(R"({"ipv4Address":{"publicAddress":"127.0.0.3","privateAddress":"127.0.0.3"}})"));
+  EXPECT_EQ(
+      echoed(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.2","publicPort":5000}}})"),
+      boost::json::parse(R"({"ipv4Address":{"publicAddress":"127.0.0.2","publicPort":5000}})"));
+  EXPECT_EQ(
+      echoed(
+          R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.3","privateAddress":"127.0.0.3"}}})"),
+      boost::json::parse(
+          R"({"ipv4Address":{"publicAddress":"127.0.0.3","privateAddress":"127.0.0.3"}})"));
   add_subscribers({make_subscriber("+34600000020", "2001:db8:0:20::1")});
   EXPECT_EQ(echoed(R"({"device":{"ipv6Address":"2001:db8:0:20::abcd"}})"),
             boost::json::parse(R"({"ipv6Address":"2001:db8:0:20::abcd"})"));
@@ -45,8 +49,10 @@ TEST_F(DeviceTest, SeveralIdentifiersPickOneAndEchoIt) {
                          two_legged_);
   EXPECT_EQ(v.at("device"), boost::json::parse(R"({"phoneNumber":"+34600000002"})"));
   EXPECT_EQ(v.at("connectivity"), boost::json::parse(R"(["SMS"])"));  // +34600000002's, not .1's
-  EXPECT_EQ(echoed(R"({"device":{"networkAccessIdentifier":"a@b.example","ipv4Address":{"publicAddress":"127.0.0.1","publicPort":1}}})"),
-            boost::json::parse(R"({"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":1}})"));
+  EXPECT_EQ(
+      echoed(
+          R"({"device":{"networkAccessIdentifier":"a@b.example","ipv4Address":{"publicAddress":"127.0.0.1","publicPort":1}}})"),
+      boost::json::parse(R"({"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":1}})"));
 }
 
 // 2-legged without a device: 422 MISSING_IDENTIFIER.
@@ -63,7 +69,8 @@ TEST_F(DeviceTest, ThreeLegged) {
             kUnnecessaryIdentifier);
   Identity unresolved{TokenType::kThreeLegged, std::nullopt, "client-a", {}};
   EXPECT_EQ(retrieve("{}", unresolved), kMissingIdentifier);
-  EXPECT_EQ(retrieve(R"({"device":{"phoneNumber":"+34600000002"}})", unresolved), kUnnecessaryIdentifier);
+  EXPECT_EQ(retrieve(R"({"device":{"phoneNumber":"+34600000002"}})", unresolved),
+            kUnnecessaryIdentifier);
 }
 
 // Only networkAccessIdentifier, or only members the schema does not name: 422
@@ -95,8 +102,13 @@ TEST_F(DeviceTest, NotApplicable) {
 // identifier that would not be used.
 TEST_F(DeviceTest, SchemaViolations) {
   for (const char* device : {
-           R"("+34600000001")", "[]", "null", "{}",
-           R"({"phoneNumber":"34600000001"})", R"({"phoneNumber":"+3460"})", R"({"phoneNumber":34600000001})",
+           R"("+34600000001")",
+           "[]",
+           "null",
+           "{}",
+           R"({"phoneNumber":"34600000001"})",
+           R"({"phoneNumber":"+3460"})",
+           R"({"phoneNumber":34600000001})",
            R"({"phoneNumber":"+34600000001","networkAccessIdentifier":7})",
            R"({"phoneNumber":"+34600000001","ipv6Address":"127.0.0.1"})",
            R"({"phoneNumber":"+34600000001","ipv6Address":"fe80::1%eth0"})",
@@ -117,13 +129,16 @@ TEST_F(DeviceTest, SchemaViolations) {
 // A publicPort outside 0..65535 is the API's range error: INVALID_ARGUMENT here (this
 // spec lists no OUT_OF_RANGE), OUT_OF_RANGE where the spec lists it.
 TEST_F(DeviceTest, PortOutOfRange) {
-  EXPECT_EQ(retrieve(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":65536}}})"),
-            kInvalidArgument);
-  auto body = boost::json::parse(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":-1}}})");
+  EXPECT_EQ(
+      retrieve(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":65536}}})"),
+      kInvalidArgument);
+  auto body = boost::json::parse(
+      R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":-1}}})");
   auto parsed = parse_device(body.as_object(), RangeCode::kOutOfRange);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, "OUT_OF_RANGE");
-  auto edge = boost::json::parse(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":65535}}})");
+  auto edge = boost::json::parse(
+      R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":65535}}})");
   EXPECT_TRUE(parse_device(edge.as_object(), RangeCode::kOutOfRange));
 }
 

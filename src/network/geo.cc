@@ -21,7 +21,8 @@ double distance_m(Point a, Point b) {
 Point destination(Point start, double bearing_deg, double distance) {
   const double delta = distance / kEarthRadiusM, theta = bearing_deg * kDeg;
   const double p1 = start.latitude * kDeg, l1 = start.longitude * kDeg;
-  const double sin_p2 = std::sin(p1) * std::cos(delta) + std::cos(p1) * std::sin(delta) * std::cos(theta);
+  const double sin_p2 =
+      std::sin(p1) * std::cos(delta) + std::cos(p1) * std::sin(delta) * std::cos(theta);
   const double p2 = std::asin(std::clamp(sin_p2, -1.0, 1.0));
   const double l2 = l1 + std::atan2(std::sin(theta) * std::sin(delta) * std::cos(p1),
                                     std::cos(delta) - std::sin(p1) * std::sin(p2));
@@ -45,10 +46,13 @@ std::array<Point, 6> circumscribed_hexagon(Point center, double radius_m) {
   // A regular hexagon with inradius r has circumradius r / cos(30°).
   const double circumradius = radius_m / std::cos(30.0 * kDeg);
   std::array<Point, 6> out;
-  for (int i = 0; i < 6; ++i) out[static_cast<std::size_t>(i)] = destination(center, 30.0 + 60.0 * i, circumradius);
+  for (int i = 0; i < 6; ++i)
+    out[static_cast<std::size_t>(i)] = destination(center, 30.0 + 60.0 * i, circumradius);
   return out;
 }
 
-double circumscribed_hexagon_area(double radius_m) { return 2 * std::sqrt(3.0) * radius_m * radius_m; }
+double circumscribed_hexagon_area(double radius_m) {
+  return 2 * std::sqrt(3.0) * radius_m * radius_m;
+}
 
 }  // namespace tollgate::network::geo

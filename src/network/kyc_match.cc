@@ -22,23 +22,36 @@ struct Field {
 
 // KYC_MatchRequestBody without phoneNumber, in the spec's order (the response follows it).
 constexpr std::array<Field, 24> kFields = {{
-    {"idDocument", Kind::kIdDocument},   {"idDocumentType", Kind::kExact},
-    {"idDocumentExpiryDate", Kind::kExact}, {"name", Kind::kText},
-    {"givenName", Kind::kText},          {"familyName", Kind::kText},
-    {"nameKanaHankaku", Kind::kText},    {"nameKanaZenkaku", Kind::kText},
-    {"middleNames", Kind::kText},        {"familyNameAtBirth", Kind::kText},
-    {"address", Kind::kText},            {"streetName", Kind::kText},
-    {"streetNumber", Kind::kText},       {"postalCode", Kind::kPlain},
-    {"region", Kind::kText},             {"locality", Kind::kText},
-    {"country", Kind::kPlain},           {"houseNumberExtension", Kind::kPlain},
-    {"birthdate", Kind::kExact},         {"email", Kind::kText},
-    {"gender", Kind::kExact},            {"cityOfBirth", Kind::kText},
-    {"countryOfBirth", Kind::kPlain},    {"nationality", Kind::kPlain},
+    {"idDocument", Kind::kIdDocument},
+    {"idDocumentType", Kind::kExact},
+    {"idDocumentExpiryDate", Kind::kExact},
+    {"name", Kind::kText},
+    {"givenName", Kind::kText},
+    {"familyName", Kind::kText},
+    {"nameKanaHankaku", Kind::kText},
+    {"nameKanaZenkaku", Kind::kText},
+    {"middleNames", Kind::kText},
+    {"familyNameAtBirth", Kind::kText},
+    {"address", Kind::kText},
+    {"streetName", Kind::kText},
+    {"streetNumber", Kind::kText},
+    {"postalCode", Kind::kPlain},
+    {"region", Kind::kText},
+    {"locality", Kind::kText},
+    {"country", Kind::kPlain},
+    {"houseNumberExtension", Kind::kPlain},
+    {"birthdate", Kind::kExact},
+    {"email", Kind::kText},
+    {"gender", Kind::kExact},
+    {"cityOfBirth", Kind::kText},
+    {"countryOfBirth", Kind::kPlain},
+    {"nationality", Kind::kPlain},
 }};
 
 constexpr std::array<std::string_view, 7> kIdDocumentTypes = {
-    "passport",        "national_id_card",   "residence_permit", "diplomatic_id",
-    "driver_licence",  "social_security_id", "other"};
+    "passport",      "national_id_card", "residence_permit",
+    "diplomatic_id", "driver_licence",   "social_security_id",
+    "other"};
 constexpr std::array<std::string_view, 3> kGenders = {"MALE", "FEMALE", "OTHER"};
 
 template <std::size_t N>
@@ -118,7 +131,8 @@ double jaro_winkler(std::string_view a_text, std::string_view b_text) {
   const auto a = code_points(a_text), b = code_points(b_text);
   if (a.empty() && b.empty()) return 1.0;
   if (a.empty() || b.empty()) return 0.0;
-  const std::size_t window = std::max(a.size(), b.size()) / 2 == 0 ? 0 : std::max(a.size(), b.size()) / 2 - 1;
+  const std::size_t window =
+      std::max(a.size(), b.size()) / 2 == 0 ? 0 : std::max(a.size(), b.size()) / 2 - 1;
   std::vector<bool> a_hit(a.size()), b_hit(b.size());
   std::size_t matches = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -141,7 +155,8 @@ double jaro_winkler(std::string_view a_text, std::string_view b_text) {
   }
   const double m = static_cast<double>(matches);
   const double t = static_cast<double>(half_transpositions) / 2;
-  const double jaro = (m / static_cast<double>(a.size()) + m / static_cast<double>(b.size()) + (m - t) / m) / 3;
+  const double jaro =
+      (m / static_cast<double>(a.size()) + m / static_cast<double>(b.size()) + (m - t) / m) / 3;
   std::size_t prefix = 0;
   while (prefix < 4 && prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) ++prefix;
   return jaro + static_cast<double>(prefix) * 0.1 * (1 - jaro);
@@ -161,11 +176,11 @@ ApiResult match(const ApiRequest& request) {
     if (!*v) continue;
     ++attributes;
     const std::string_view s = **v;
-    const bool ok = f.name == "idDocumentType"                                   ? one_of(s, kIdDocumentTypes)
-                    : f.name == "gender"                                         ? one_of(s, kGenders)
+    const bool ok = f.name == "idDocumentType" ? one_of(s, kIdDocumentTypes)
+                    : f.name == "gender"       ? one_of(s, kGenders)
                     : f.name == "idDocumentExpiryDate" || f.name == "birthdate" ? is_date(s)
-                    : f.name == "email"                                          ? is_email(s)
-                                                                                 : true;
+                    : f.name == "email"                                         ? is_email(s)
+                                                                                : true;
     if (!ok) return std::unexpected(errors::invalid_argument());
   }
   if (attributes == 0)
@@ -176,34 +191,40 @@ ApiResult match(const ApiRequest& request) {
   std::string_view msisdn;
   if (request.identity.token_type == TokenType::kThreeLegged) {
     if (!request.identity.subscriber)
-      return std::unexpected(kyc_error(422, "MISSING_IDENTIFIER", "No phone number has been provided"));
+      return std::unexpected(
+          kyc_error(422, "MISSING_IDENTIFIER", "No phone number has been provided"));
     msisdn = *request.identity.subscriber;
     if (*phone && **phone != msisdn)
       return std::unexpected(
           errors::invalid_token_context("phoneNumber is not consistent with access token."));
   } else {
     if (!*phone)
-      return std::unexpected(kyc_error(422, "MISSING_IDENTIFIER", "No phone number has been provided"));
+      return std::unexpected(
+          kyc_error(422, "MISSING_IDENTIFIER", "No phone number has been provided"));
     msisdn = **phone;
   }
   const Subscriber* s = request.subscribers.find_by_msisdn(msisdn);
   if (s == nullptr)
-    return std::unexpected(kyc_error(404, "IDENTIFIER_NOT_FOUND",
-                                     "The phone number provided is not associated with a customer account"));
+    return std::unexpected(
+        kyc_error(404, "IDENTIFIER_NOT_FOUND",
+                  "The phone number provided is not associated with a customer account"));
   if (s->not_applicable.contains(Api::kKycMatch))
-    return std::unexpected(kyc_error(422, "SERVICE_NOT_APPLICABLE",
-                                     "The service is not applicable for the provided phone number"));
+    return std::unexpected(
+        kyc_error(422, "SERVICE_NOT_APPLICABLE",
+                  "The service is not applicable for the provided phone number"));
 
   // The idDocument gate.
   if (auto it = s->kyc.find("idDocument"); it != s->kyc.end()) {
     const auto* sent = body->if_contains("idDocument");
     if (sent == nullptr)
-      return std::unexpected(kyc_error(403, "KNOW_YOUR_CUSTOMER.ID_DOCUMENT_REQUIRED",
-                                       "The idDocument is required to perform the properties validation"));
-    if (normalise(sent->get_string(), Kind::kIdDocument) != normalise(it->second, Kind::kIdDocument))
       return std::unexpected(
-          kyc_error(403, "KNOW_YOUR_CUSTOMER.ID_DOCUMENT_MISMATCH",
-                    "The idDocument needs to match the one associated with the provided phoneNumber"));
+          kyc_error(403, "KNOW_YOUR_CUSTOMER.ID_DOCUMENT_REQUIRED",
+                    "The idDocument is required to perform the properties validation"));
+    if (normalise(sent->get_string(), Kind::kIdDocument) !=
+        normalise(it->second, Kind::kIdDocument))
+      return std::unexpected(kyc_error(
+          403, "KNOW_YOUR_CUSTOMER.ID_DOCUMENT_MISMATCH",
+          "The idDocument needs to match the one associated with the provided phoneNumber"));
   }
 
   boost::json::object out;

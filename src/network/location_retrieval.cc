@@ -45,8 +45,8 @@ ApiResult retrieve(const ApiRequest& request) {
 
   const Location& l = *s.location;
   const bool polygon = l.shape == AreaShape::kPolygon;
-  const double surface = polygon ? geo::circumscribed_hexagon_area(l.accuracy_m)
-                                 : geo::circle_area(l.accuracy_m);
+  const double surface =
+      polygon ? geo::circumscribed_hexagon_area(l.accuracy_m) : geo::circle_area(l.accuracy_m);
   if (*max_surface && surface > static_cast<double>(**max_surface))
     return std::unexpected(
         unprocessable("LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_SURFACE",
@@ -57,7 +57,8 @@ ApiResult retrieve(const ApiRequest& request) {
   if (polygon) {
     area["areaType"] = "POLYGON";
     boost::json::array boundary;
-    for (const auto& p : geo::circumscribed_hexagon(center, l.accuracy_m)) boundary.push_back(point(p));
+    for (const auto& p : geo::circumscribed_hexagon(center, l.accuracy_m))
+      boundary.push_back(point(p));
     area["boundary"] = std::move(boundary);
   } else {
     area["areaType"] = "CIRCLE";

@@ -13,10 +13,10 @@ const geo::Point kMadrid{40.4168, -3.7038};
 const geo::Point kParis{48.8566, 2.3522};
 
 std::string circle(geo::Point c, double radius) {
-  return boost::json::serialize(boost::json::object{
-      {"areaType", "CIRCLE"},
-      {"center", {{"latitude", c.latitude}, {"longitude", c.longitude}}},
-      {"radius", radius}});
+  return boost::json::serialize(
+      boost::json::object{{"areaType", "CIRCLE"},
+                          {"center", {{"latitude", c.latitude}, {"longitude", c.longitude}}},
+                          {"radius", radius}});
 }
 
 class LocationTest : public NetworkOpTest {
@@ -25,14 +25,19 @@ class LocationTest : public NetworkOpTest {
     return run(&location_verification::verify, body, id);
   }
   std::string verify(std::string_view body) { return verify(body, two_legged_); }
-  std::string verify_at(const std::string& msisdn, geo::Point c, double radius, std::string extra = "") {
-    return verify(R"({"device":{"phoneNumber":")" + msisdn + R"("},"area":)" + circle(c, radius) + extra + "}");
+  std::string verify_at(const std::string& msisdn, geo::Point c, double radius,
+                        std::string extra = "") {
+    return verify(R"({"device":{"phoneNumber":")" + msisdn + R"("},"area":)" + circle(c, radius) +
+                  extra + "}");
   }
-  std::string retrieve(std::string_view body) { return run(&location_retrieval::retrieve, body, two_legged_); }
+  std::string retrieve(std::string_view body) {
+    return run(&location_retrieval::retrieve, body, two_legged_);
+  }
 };
 
 const std::string kMaxAge422 =
-    "422 LOCATION_VERIFICATION.UNABLE_TO_FULFILL_MAX_AGE Unable to provide expected freshness for location";
+    "422 LOCATION_VERIFICATION.UNABLE_TO_FULFILL_MAX_AGE Unable to provide expected freshness for "
+    "location";
 
 // --- geometry --------------------------------------------------------------------
 
@@ -55,7 +60,8 @@ TEST(Geo, CircleOverlap) {
 // The circumscribed hexagon: 6 vertices at r/cos 30° from the center, area 2√3·r².
 TEST(Geo, CircumscribedHexagon) {
   const auto hex = geo::circumscribed_hexagon(kParis, 1000);
-  for (const auto& p : hex) EXPECT_NEAR(geo::distance_m(kParis, p), 1000 / std::cos(geo::kPi / 6), 1e-3);
+  for (const auto& p : hex)
+    EXPECT_NEAR(geo::distance_m(kParis, p), 1000 / std::cos(geo::kPi / 6), 1e-3);
   EXPECT_NEAR(geo::circumscribed_hexagon_area(1000), 3'464'101.6, 0.1);
   // Longitudes wrap into [-180, 180].
   for (const auto& p : geo::circumscribed_hexagon({0, 179.999}, 1000)) {
@@ -68,27 +74,31 @@ TEST(Geo, CircumscribedHexagon) {
 
 // The 100 m accuracy circle inside a 1 km circle at the same center: TRUE, located now.
 TEST_F(LocationTest, VerifyTrue) {
-  EXPECT_EQ(verify_at("+34600000001", kMadrid, 1000),
-            R"(200 {"verificationResult":"TRUE","lastLocationTime":"2027-01-15T08:00:00Z","device":{"phoneNumber":"+34600000001"}})");
+  EXPECT_EQ(
+      verify_at("+34600000001", kMadrid, 1000),
+      R"(200 {"verificationResult":"TRUE","lastLocationTime":"2027-01-15T08:00:00Z","device":{"phoneNumber":"+34600000001"}})");
 }
 
 // Barcelona is not in a 1 km circle around Madrid: FALSE.
 TEST_F(LocationTest, VerifyFalse) {
-  EXPECT_EQ(verify_at("+34600000002", kMadrid, 1000),
-            R"(200 {"verificationResult":"FALSE","lastLocationTime":"2027-01-15T08:00:00Z","device":{"phoneNumber":"+34600000002"}})");
+  EXPECT_EQ(
+      verify_at("+34600000002", kMadrid, 1000),
+      R"(200 {"verificationResult":"FALSE","lastLocationTime":"2027-01-15T08:00:00Z","device":{"phoneNumber":"+34600000002"}})");
 }
 
 // Equal 100 m circles 100 m apart share 39 % of the accuracy circle: PARTIAL, matchRate 39.
 TEST_F(LocationTest, VerifyPartialWithMatchRate) {
-  EXPECT_EQ(verify_at("+34600000001", geo::destination(kMadrid, 0, 100), 100),
-            R"(200 {"verificationResult":"PARTIAL","matchRate":39,"lastLocationTime":"2027-01-15T08:00:00Z","device":{"phoneNumber":"+34600000001"}})");
+  EXPECT_EQ(
+      verify_at("+34600000001", geo::destination(kMadrid, 0, 100), 100),
+      R"(200 {"verificationResult":"PARTIAL","matchRate":39,"lastLocationTime":"2027-01-15T08:00:00Z","device":{"phoneNumber":"+34600000001"}})");
 }
 
 // An accuracy circle (1000 m) containing the requested one (100 m): PARTIAL with the area
 // ratio, 1 %; the device is not reachable, so the location is the one of 2 h ago.
 TEST_F(LocationTest, VerifyAccuracyCircleContainsArea) {
-  EXPECT_EQ(verify_at("+34600000003", kParis, 100),
-            R"(200 {"verificationResult":"PARTIAL","matchRate":1,"lastLocationTime":"2027-01-15T06:00:00Z","device":{"phoneNumber":"+34600000003"}})");
+  EXPECT_EQ(
+      verify_at("+34600000003", kParis, 100),
+      R"(200 {"verificationResult":"PARTIAL","matchRate":1,"lastLocationTime":"2027-01-15T06:00:00Z","device":{"phoneNumber":"+34600000003"}})");
 }
 
 // Boundaries: inner tangency is TRUE, outer tangency FALSE, and an almost-inside circle
@@ -100,7 +110,8 @@ TEST_F(LocationTest, VerifyBoundaries) {
                    two_legged_);
   };
   EXPECT_EQ(result(geo::destination(kMadrid, 90, 899.999), 1000).at("verificationResult"), "TRUE");
-  EXPECT_EQ(result(geo::destination(kMadrid, 90, 1100.001), 1000).at("verificationResult"), "FALSE");
+  EXPECT_EQ(result(geo::destination(kMadrid, 90, 1100.001), 1000).at("verificationResult"),
+            "FALSE");
   const auto almost = result(geo::destination(kMadrid, 90, 901), 1000);
   EXPECT_EQ(almost.at("verificationResult"), "PARTIAL");
   EXPECT_EQ(almost.at("matchRate"), 99);
@@ -112,9 +123,10 @@ TEST_F(LocationTest, VerifyBoundaries) {
 TEST_F(LocationTest, VerifyThreeLegged) {
   EXPECT_EQ(verify(R"({"area":)" + circle(kMadrid, 1000) + "}", three_legged("+34600000001")),
             R"(200 {"verificationResult":"TRUE","lastLocationTime":"2027-01-15T08:00:00Z"})");
-  EXPECT_EQ(verify(R"({"device":{"phoneNumber":"+34600000001"},"area":)" + circle(kMadrid, 1000) + "}",
-                   three_legged("+34600000001")),
-            kUnnecessaryIdentifier);
+  EXPECT_EQ(
+      verify(R"({"device":{"phoneNumber":"+34600000001"},"area":)" + circle(kMadrid, 1000) + "}",
+             three_legged("+34600000001")),
+      kUnnecessaryIdentifier);
 }
 
 // maxAge: a fresh location (0) is available for a reachable device; +34600000003's
@@ -124,7 +136,9 @@ TEST_F(LocationTest, VerifyMaxAge) {
   EXPECT_EQ(verify_at("+34600000003", kParis, 5000, R"(,"maxAge":7200)").substr(0, 3), "200");
   EXPECT_EQ(verify_at("+34600000003", kParis, 5000, R"(,"maxAge":7199)"), kMaxAge422);
   EXPECT_EQ(verify_at("+34600000003", kParis, 5000, R"(,"maxAge":0)"), kMaxAge422);
-  EXPECT_EQ(verify_at("+34600000003", kParis, 5000, R"(,"maxAge":9223372036854775807)").substr(0, 3), "200");
+  EXPECT_EQ(
+      verify_at("+34600000003", kParis, 5000, R"(,"maxAge":9223372036854775807)").substr(0, 3),
+      "200");
 }
 
 // A device the network cannot locate: UNABLE_TO_LOCATE, or UNABLE_TO_FULFILL_MAX_AGE when
@@ -133,8 +147,9 @@ TEST_F(LocationTest, VerifyUnableToLocate) {
   auto s = make_subscriber("+34600000030", "10.0.0.30");
   s.location.reset();
   add_subscribers({s});
-  EXPECT_EQ(verify_at("+34600000030", kMadrid, 1000),
-            "422 LOCATION_VERIFICATION.UNABLE_TO_LOCATE The network is unable to locate the device");
+  EXPECT_EQ(
+      verify_at("+34600000030", kMadrid, 1000),
+      "422 LOCATION_VERIFICATION.UNABLE_TO_LOCATE The network is unable to locate the device");
   EXPECT_EQ(verify_at("+34600000030", kMadrid, 1000, R"(,"maxAge":60)"), kMaxAge422);
 }
 
@@ -151,28 +166,30 @@ TEST_F(LocationTest, VerifyAreaPolicy) {
 // Schema violations: 400 INVALID_ARGUMENT for types and shapes, OUT_OF_RANGE for ranges.
 TEST_F(LocationTest, VerifySchema) {
   const std::string dev = R"("device":{"phoneNumber":"+34600000001"})";
-  for (const char* area : {R"(null)", R"("CIRCLE")",
-                           R"({"center":{"latitude":1,"longitude":1},"radius":1000})",
-                           R"({"areaType":"POLYGON","center":{"latitude":1,"longitude":1},"radius":1000})",
-                           R"({"areaType":"circle","center":{"latitude":1,"longitude":1},"radius":1000})",
-                           R"({"areaType":"CIRCLE","radius":1000})",
-                           R"({"areaType":"CIRCLE","center":{"latitude":1},"radius":1000})",
-                           R"({"areaType":"CIRCLE","center":{"latitude":"40","longitude":1},"radius":1000})",
-                           R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":1}})",
-                           R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":1},"radius":"1000"})"}) {
+  for (const char* area :
+       {R"(null)", R"("CIRCLE")", R"({"center":{"latitude":1,"longitude":1},"radius":1000})",
+        R"({"areaType":"POLYGON","center":{"latitude":1,"longitude":1},"radius":1000})",
+        R"({"areaType":"circle","center":{"latitude":1,"longitude":1},"radius":1000})",
+        R"({"areaType":"CIRCLE","radius":1000})",
+        R"({"areaType":"CIRCLE","center":{"latitude":1},"radius":1000})",
+        R"({"areaType":"CIRCLE","center":{"latitude":"40","longitude":1},"radius":1000})",
+        R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":1}})",
+        R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":1},"radius":"1000"})"}) {
     EXPECT_EQ(verify("{" + dev + R"(,"area":)" + area + "}"), kInvalidArgument) << area;
   }
   EXPECT_EQ(verify("{" + dev + "}"), kInvalidArgument);
-  for (const char* area : {R"({"areaType":"CIRCLE","center":{"latitude":90.5,"longitude":1},"radius":1000})",
-                           R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":-180.1},"radius":1000})",
-                           R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":1},"radius":0.5})"}) {
+  for (const char* area :
+       {R"({"areaType":"CIRCLE","center":{"latitude":90.5,"longitude":1},"radius":1000})",
+        R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":-180.1},"radius":1000})",
+        R"({"areaType":"CIRCLE","center":{"latitude":40,"longitude":1},"radius":0.5})"}) {
     EXPECT_EQ(verify("{" + dev + R"(,"area":)" + area + "}"), kOutOfRange) << area;
   }
   EXPECT_EQ(verify_at("+34600000001", kMadrid, 1000, R"(,"maxAge":-1)"), kOutOfRange);
   EXPECT_EQ(verify_at("+34600000001", kMadrid, 1000, R"(,"maxAge":1.5)"), kInvalidArgument);
   EXPECT_EQ(verify_at("+34600000001", kMadrid, 1000, R"(,"maxAge":"60")"), kInvalidArgument);
   // 400 comes before identification.
-  EXPECT_EQ(verify(R"({"area":{"areaType":"CIRCLE"}})", three_legged("+34600000999")), kInvalidArgument);
+  EXPECT_EQ(verify(R"({"area":{"areaType":"CIRCLE"}})", three_legged("+34600000999")),
+            kInvalidArgument);
   EXPECT_EQ(verify_at("+34600000999", kMadrid, 1000), kIdentifierNotFound);
 }
 
@@ -180,8 +197,9 @@ TEST_F(LocationTest, VerifySchema) {
 
 // A CIRCLE: the subscriber's position and accuracy, located now.
 TEST_F(LocationTest, RetrieveCircle) {
-  EXPECT_EQ(retrieve(R"({"device":{"phoneNumber":"+34600000001"}})"),
-            R"(200 {"lastLocationTime":"2027-01-15T08:00:00Z","area":{"areaType":"CIRCLE","center":{"latitude":4.04168E1,"longitude":-3.7038E0},"radius":1E2},"device":{"phoneNumber":"+34600000001"}})");
+  EXPECT_EQ(
+      retrieve(R"({"device":{"phoneNumber":"+34600000001"}})"),
+      R"(200 {"lastLocationTime":"2027-01-15T08:00:00Z","area":{"areaType":"CIRCLE","center":{"latitude":4.04168E1,"longitude":-3.7038E0},"radius":1E2},"device":{"phoneNumber":"+34600000001"}})");
 }
 
 // A POLYGON: 6 points around +34600000003's 1000 m circle, last located 2 h ago.
@@ -203,18 +221,22 @@ TEST_F(LocationTest, RetrieveMaxAgeAndMaxSurface) {
   const std::string d3 = R"("device":{"phoneNumber":"+34600000003"})";
   EXPECT_EQ(retrieve("{" + d3 + R"(,"maxAge":7200})").substr(0, 3), "200");
   EXPECT_EQ(retrieve("{" + d3 + R"(,"maxAge":7199})"),
-            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_AGE Unable to provide expected freshness for location");
+            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_AGE Unable to provide expected freshness "
+            "for location");
   // The hexagon around a 1000 m circle covers 3 464 101.6 m².
   EXPECT_EQ(retrieve("{" + d3 + R"(,"maxSurface":3464102})").substr(0, 3), "200");
   EXPECT_EQ(retrieve("{" + d3 + R"(,"maxSurface":3464101})"),
-            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_SURFACE Unable to provide accurate acceptable surface for location");
+            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_SURFACE Unable to provide accurate "
+            "acceptable surface for location");
   EXPECT_EQ(retrieve("{" + d3 + R"(,"maxSurface":1,"maxAge":0})"),
-            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_AGE Unable to provide expected freshness for location");
+            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_AGE Unable to provide expected freshness "
+            "for location");
   // A 100 m circle covers 31 415.9 m².
   const std::string d1 = R"("device":{"phoneNumber":"+34600000001"})";
   EXPECT_EQ(retrieve("{" + d1 + R"(,"maxSurface":31416,"maxAge":0})").substr(0, 3), "200");
   EXPECT_EQ(retrieve("{" + d1 + R"(,"maxSurface":31415})"),
-            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_SURFACE Unable to provide accurate acceptable surface for location");
+            "422 LOCATION_RETRIEVAL.UNABLE_TO_FULFILL_MAX_SURFACE Unable to provide accurate "
+            "acceptable surface for location");
 }
 
 // A device the network cannot locate: UNABLE_TO_LOCATE, whatever maxAge says.
@@ -232,15 +254,17 @@ TEST_F(LocationTest, RetrieveUnableToLocate) {
 // violation is INVALID_ARGUMENT (this spec lists no OUT_OF_RANGE); identification follows.
 TEST_F(LocationTest, RetrieveSchemaAndIdentification) {
   const std::string d = R"("device":{"phoneNumber":"+34600000001"})";
-  for (const char* extra : {R"("maxAge":-1)", R"("maxAge":1.5)", R"("maxAge":null)", R"("maxSurface":0)",
-                            R"("maxSurface":"100")", R"("maxSurface":1e3)"}) {
+  for (const char* extra : {R"("maxAge":-1)", R"("maxAge":1.5)", R"("maxAge":null)",
+                            R"("maxSurface":0)", R"("maxSurface":"100")", R"("maxSurface":1e3)"}) {
     EXPECT_EQ(retrieve("{" + d + "," + extra + "}"), kInvalidArgument) << extra;
   }
-  EXPECT_EQ(retrieve(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":70000}}})"),
-            kInvalidArgument);
+  EXPECT_EQ(
+      retrieve(R"({"device":{"ipv4Address":{"publicAddress":"127.0.0.1","publicPort":70000}}})"),
+      kInvalidArgument);
   EXPECT_EQ(retrieve("{}"), kMissingIdentifier);
   EXPECT_EQ(retrieve(R"({"device":{"phoneNumber":"+34600000999"}})"), kIdentifierNotFound);
-  EXPECT_EQ(retrieve(R"({"device":{"networkAccessIdentifier":"x@y.example"}})"), kUnsupportedIdentifier);
+  EXPECT_EQ(retrieve(R"({"device":{"networkAccessIdentifier":"x@y.example"}})"),
+            kUnsupportedIdentifier);
   EXPECT_EQ(run(&location_retrieval::retrieve, "{" + d + "}", three_legged("+34600000001")),
             kUnnecessaryIdentifier);
   auto s = make_subscriber("+34600000032", "10.0.0.32");

@@ -69,13 +69,13 @@ ApiResult verify(const ApiRequest& request) {
   if (!id) return std::unexpected(id.error());
 
   if (area->radius < kMinRadiusM)
-    return std::unexpected(area_error("LOCATION_VERIFICATION.INVALID_AREA",
-                                      "The requested area is too small"));
+    return std::unexpected(
+        area_error("LOCATION_VERIFICATION.INVALID_AREA", "The requested area is too small"));
   const geo::Point c = area->center;
   if (c.latitude < kCoverageMinLatitude || c.latitude > kCoverageMaxLatitude ||
       c.longitude < kCoverageMinLongitude || c.longitude > kCoverageMaxLongitude)
-    return std::unexpected(area_error("LOCATION_VERIFICATION.AREA_NOT_COVERED",
-                                      "Unable to cover the requested area"));
+    return std::unexpected(
+        area_error("LOCATION_VERIFICATION.AREA_NOT_COVERED", "Unable to cover the requested area"));
 
   const Subscriber& s = *id->subscriber;
   if (!s.location) {

@@ -19,15 +19,17 @@ bool retryable(unsigned status) { return status >= 500 || status == 408 || statu
 }  // namespace
 
 boost::json::object cloud_event(const qod::StatusChange& change, std::string_view source_root) {
-  boost::json::object data{{"sessionId", change.session_id}, {"qosStatus", qod::to_string(change.status)}};
+  boost::json::object data{{"sessionId", change.session_id},
+                           {"qosStatus", qod::to_string(change.status)}};
   if (change.info != qod::StatusInfo::kNone) data["statusInfo"] = qod::to_string(change.info);
-  return {{"id", core::random_uuid()},
-          {"source", std::string(source_root) + "/quality-on-demand/v1/sessions/" + change.session_id},
-          {"type", "org.camaraproject.quality-on-demand.v1.qos-status-changed"},
-          {"specversion", "1.0"},
-          {"datacontenttype", "application/json"},
-          {"time", format_rfc3339(change.at)},
-          {"data", std::move(data)}};
+  return {
+      {"id", core::random_uuid()},
+      {"source", std::string(source_root) + "/quality-on-demand/v1/sessions/" + change.session_id},
+      {"type", "org.camaraproject.quality-on-demand.v1.qos-status-changed"},
+      {"specversion", "1.0"},
+      {"datacontenttype", "application/json"},
+      {"time", format_rfc3339(change.at)},
+      {"data", std::move(data)}};
 }
 
 HttpNotifier::HttpNotifier(const core::Clock& clock, NotifierConfig config, PostFn post)
@@ -48,13 +50,17 @@ HttpNotifier::~HttpNotifier() {
 
 void HttpNotifier::on_status_change(qod::StatusChange change) {
   Job job{change.session_id, change.sink,
-          boost::json::serialize(cloud_event(change, config_.event_source_root)), change.credential, 0};
+          boost::json::serialize(cloud_event(change, config_.event_source_root)), change.credential,
+          0};
   {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= config_.max_queued) {
       ++stats_.dropped;
-      http::log_json("notify", {{"session", job.session_id}, {"sink", host_of(job.sink)},
-                                {"outcome", "dropped"}, {"reason", "queue_full"}},
+      http::log_json("notify",
+                     {{"session", job.session_id},
+                      {"sink", host_of(job.sink)},
+                      {"outcome", "dropped"},
+                      {"reason", "queue_full"}},
                      http::LogLevel::kWarn);
       return;
     }
@@ -89,7 +95,8 @@ void HttpNotifier::run() {
 
 void HttpNotifier::attempt(Job job) {
   ++job.attempt;
-  boost::json::object log{{"session", job.session_id}, {"sink", host_of(job.sink)}, {"attempt", job.attempt}};
+  boost::json::object log{
+      {"session", job.session_id}, {"sink", host_of(job.sink)}, {"attempt", job.attempt}};
   http::PostOptions o;
   o.content_type = "application/cloudevents+json";
   o.timeout = config_.timeout;

@@ -46,8 +46,10 @@ class FakeTransport {
 };
 
 qod::StatusChange change(std::optional<qod::SinkCredential> cred = std::nullopt) {
-  return {"3fa85f64-5717-4562-b3fc-2c963f66afa6", qod::QosStatus::kUnavailable, qod::StatusInfo::kDurationExpired,
-          core::TimePoint(std::chrono::seconds(1'800'000'000)), "https://partner.example/notify", std::move(cred)};
+  return {
+      "3fa85f64-5717-4562-b3fc-2c963f66afa6", qod::QosStatus::kUnavailable,
+      qod::StatusInfo::kDurationExpired,      core::TimePoint(std::chrono::seconds(1'800'000'000)),
+      "https://partner.example/notify",       std::move(cred)};
 }
 
 NotifierConfig fast() {
@@ -61,7 +63,10 @@ TEST(Notifier, CloudEventShape) {
   auto e = cloud_event(change(), "https://api.tollgate.example");
   EXPECT_TRUE(is_uuid(e.at("id").as_string()));
   e.erase("id");
-  EXPECT_EQ(e, boost::json::parse(R"({"source":"https://api.tollgate.example/quality-on-demand/v1/sessions/3fa85f64-5717-4562-b3fc-2c963f66afa6",
+  EXPECT_EQ(
+      e,
+      boost::json::parse(
+          R"({"source":"https://api.tollgate.example/quality-on-demand/v1/sessions/3fa85f64-5717-4562-b3fc-2c963f66afa6",
       "type":"org.camaraproject.quality-on-demand.v1.qos-status-changed","specversion":"1.0",
       "datacontenttype":"application/json","time":"2027-01-15T08:00:00Z",
       "data":{"sessionId":"3fa85f64-5717-4562-b3fc-2c963f66afa6","qosStatus":"UNAVAILABLE","statusInfo":"DURATION_EXPIRED"}})"));
@@ -83,7 +88,8 @@ TEST(Notifier, DeliversWithCredential) {
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].url, "https://partner.example/notify");
   EXPECT_EQ(calls[0].options.content_type, "application/cloudevents+json");
-  std::map<std::string, std::string> headers(calls[0].options.headers.begin(), calls[0].options.headers.end());
+  std::map<std::string, std::string> headers(calls[0].options.headers.begin(),
+                                             calls[0].options.headers.end());
   EXPECT_EQ(headers.at("Authorization"), "Bearer tok");
   EXPECT_TRUE(is_uuid(headers.at("x-correlator")));
   ASSERT_TRUE(calls[0].options.allow_address);
@@ -162,7 +168,8 @@ TEST(Notifier, QueueIsBounded) {
   auto c = fast();
   c.max_queued = 2;
   HttpNotifier n(clock, c,
-                 [&](std::string_view, std::string, const http::PostOptions&) -> std::expected<http::PostResult, std::string> {
+                 [&](std::string_view, std::string,
+                     const http::PostOptions&) -> std::expected<http::PostResult, std::string> {
                    ++posts;
                    while (!release) std::this_thread::sleep_for(1ms);
                    return http::PostResult{204, ""};

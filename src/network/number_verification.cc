@@ -33,8 +33,9 @@ std::expected<const Subscriber*, ApiError> authenticated_subscriber(const ApiReq
     return std::find(kNetworkAmr.begin(), kNetworkAmr.end(), m) != kNetworkAmr.end();
   });
   if (!network_auth) {
-    return std::unexpected(ApiError{403, "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK",
-                                    "Client must authenticate via the mobile network to use this service"});
+    return std::unexpected(
+        ApiError{403, "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK",
+                 "Client must authenticate via the mobile network to use this service"});
   }
   const Subscriber* s = request.subscribers.find_by_msisdn(*id.subscriber);
   if (s == nullptr) return std::unexpected(errors::identifier_not_found());

@@ -14,7 +14,9 @@ class NumberVerificationTest : public NetworkOpTest {
   std::string verify(std::string_view body, const Identity& id) {
     return run(&number_verification::verify, body, id);
   }
-  std::string share(const Identity& id) { return run(&number_verification::device_phone_number, "", id); }
+  std::string share(const Identity& id) {
+    return run(&number_verification::device_phone_number, "", id);
+  }
 };
 
 const std::string kNotNetworkAuth =
@@ -48,7 +50,8 @@ TEST_F(NumberVerificationTest, VerifiesHashedNumbers) {
 
 // GET /device-phone-number returns the token's number.
 TEST_F(NumberVerificationTest, SharesTheNumber) {
-  EXPECT_EQ(share(three_legged("+34600000002", "c", {"mnba"})), R"(200 {"devicePhoneNumber":"+34600000002"})");
+  EXPECT_EQ(share(three_legged("+34600000002", "c", {"mnba"})),
+            R"(200 {"devicePhoneNumber":"+34600000002"})");
 }
 
 // amr without a network-based method (absent, SMS OTP, password) → 403
@@ -56,10 +59,12 @@ TEST_F(NumberVerificationTest, SharesTheNumber) {
 TEST_F(NumberVerificationTest, RequiresNetworkAuthentication) {
   for (const std::vector<std::string>& amr :
        {std::vector<std::string>{}, {"otp", "sms"}, {"pwd"}, {"NBA"}, {"nba2"}}) {
-    EXPECT_EQ(verify(R"({"phoneNumber":"+34600000001"})", three_legged("+34600000001", "c", amr)), kNotNetworkAuth);
+    EXPECT_EQ(verify(R"({"phoneNumber":"+34600000001"})", three_legged("+34600000001", "c", amr)),
+              kNotNetworkAuth);
     EXPECT_EQ(share(three_legged("+34600000001", "c", amr)), kNotNetworkAuth);
   }
-  EXPECT_EQ(share(three_legged("+34600000001", "c", {"sms", "nba"})), R"(200 {"devicePhoneNumber":"+34600000001"})");
+  EXPECT_EQ(share(three_legged("+34600000001", "c", {"sms", "nba"})),
+            R"(200 {"devicePhoneNumber":"+34600000001"})");
 }
 
 // A 2-legged token, or a 3-legged one without a subscriber: 403 PERMISSION_DENIED.
@@ -76,7 +81,8 @@ TEST_F(NumberVerificationTest, UnknownOrIneligibleSubscriber) {
   auto s = make_subscriber("+34600000050", "10.0.0.50");
   s.not_applicable.insert(Api::kNumberVerification);
   add_subscribers({s});
-  EXPECT_EQ(verify(R"({"phoneNumber":"+34600000050"})", three_legged("+34600000050")), kServiceNotApplicable);
+  EXPECT_EQ(verify(R"({"phoneNumber":"+34600000050"})", three_legged("+34600000050")),
+            kServiceNotApplicable);
 }
 
 // Exactly one member, phoneNumber or hashedPhoneNumber, well-formed — else 400, even
@@ -84,12 +90,17 @@ TEST_F(NumberVerificationTest, UnknownOrIneligibleSubscriber) {
 TEST_F(NumberVerificationTest, Schema) {
   const std::string h = core::sha256_hex("+34600000001");
   for (const std::string& body : {
-           std::string("{}"), std::string(R"({"foo":"bar"})"),
+           std::string("{}"),
+           std::string(R"({"foo":"bar"})"),
            R"({"phoneNumber":"+34600000001","hashedPhoneNumber":")" + h + R"("})",
            std::string(R"({"phoneNumber":"+34600000001","extra":1})"),
-           std::string(R"({"phoneNumber":"34600000001"})"), std::string(R"({"phoneNumber":null})"),
-           std::string(R"({"hashedPhoneNumber":"abc"})"), R"({"hashedPhoneNumber":")" + h + R"(0"})",
-           R"({"hashedPhoneNumber":")" + h.substr(1) + R"(g"})", std::string("[]"), std::string(""),
+           std::string(R"({"phoneNumber":"34600000001"})"),
+           std::string(R"({"phoneNumber":null})"),
+           std::string(R"({"hashedPhoneNumber":"abc"})"),
+           R"({"hashedPhoneNumber":")" + h + R"(0"})",
+           R"({"hashedPhoneNumber":")" + h.substr(1) + R"(g"})",
+           std::string("[]"),
+           std::string(""),
        }) {
     EXPECT_EQ(verify(body, three_legged("+34600000001")), kInvalidArgument) << body;
     EXPECT_EQ(verify(body, two_legged_), kInvalidArgument) << body;

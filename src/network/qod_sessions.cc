@@ -50,9 +50,11 @@ void SessionStore::set_deadline_locked(Entry& e, core::TimePoint when) {
 void SessionStore::erase_locked(std::unordered_map<std::string, Entry>::iterator it) {
   const Session& s = it->second.session;
   deadlines_.erase({it->second.deadline, s.id});
-  if (auto live = live_by_device_.find(s.msisdn); live != live_by_device_.end() && live->second == s.id)
+  if (auto live = live_by_device_.find(s.msisdn);
+      live != live_by_device_.end() && live->second == s.id)
     live_by_device_.erase(live);
-  if (auto c = per_client_.find(s.client_id); c != per_client_.end() && --c->second == 0) per_client_.erase(c);
+  if (auto c = per_client_.find(s.client_id); c != per_client_.end() && --c->second == 0)
+    per_client_.erase(c);
   sessions_.erase(it);
 }
 
@@ -61,7 +63,8 @@ void SessionStore::expire_locked(Entry& e, std::vector<StatusChange>& out) {
   s.status = QosStatus::kUnavailable;
   s.status_info = StatusInfo::kDurationExpired;
   // The session ran its whole granted duration; expiresAt is its end.
-  if (auto live = live_by_device_.find(s.msisdn); live != live_by_device_.end() && live->second == s.id)
+  if (auto live = live_by_device_.find(s.msisdn);
+      live != live_by_device_.end() && live->second == s.id)
     live_by_device_.erase(live);
   set_deadline_locked(e, s.expires_at + limits_.retention);
   if (s.sink) out.push_back({s.id, s.status, s.status_info, s.expires_at, *s.sink, s.credential});
@@ -96,7 +99,8 @@ std::expected<Session, SessionStore::CreateError> SessionStore::create(Session s
     if (live_by_device_.contains(s.msisdn)) {
       result = std::unexpected(CreateError::kConflict);
     } else if (sessions_.size() >= limits_.max_sessions ||
-               (per_client_.contains(s.client_id) && per_client_[s.client_id] >= limits_.max_per_client)) {
+               (per_client_.contains(s.client_id) &&
+                per_client_[s.client_id] >= limits_.max_per_client)) {
       result = std::unexpected(CreateError::kQuota);
     } else {
       s.id = core::random_uuid();
@@ -144,7 +148,8 @@ bool SessionStore::remove(std::string_view id, const Owner& who) {
     if (it != sessions_.end() && visible(it->second.session, who)) {
       const Session& s = it->second.session;
       if (s.status == QosStatus::kAvailable && s.sink)
-        changes.push_back({s.id, QosStatus::kUnavailable, StatusInfo::kDeleteRequested, now, *s.sink, s.credential});
+        changes.push_back({s.id, QosStatus::kUnavailable, StatusInfo::kDeleteRequested, now,
+                           *s.sink, s.credential});
       erase_locked(it);
       removed = true;
     }

@@ -114,7 +114,8 @@ class SessionStore {
   // max_duration(session's profile) seconds. Only AVAILABLE sessions can be extended; the
   // error carries the status that forbade it.
   using MaxDuration = std::int64_t (*)(std::string_view qos_profile);
-  std::expected<Session, std::pair<ExtendError, QosStatus>> extend(std::string_view id, const Owner& who,
+  std::expected<Session, std::pair<ExtendError, QosStatus>> extend(std::string_view id,
+                                                                   const Owner& who,
                                                                    std::int64_t additional_s,
                                                                    MaxDuration max_duration);
 

@@ -48,7 +48,7 @@ struct Profile {
   Duration min_duration, max_duration;  // in Seconds or Hours (whole seconds)
   int priority;                         // 1..100, lower is more important
   Duration packet_delay_budget, jitter;
-  int packet_error_loss_rate;           // 1..10: loss rate 10^-n
+  int packet_error_loss_rate;  // 1..10: loss rate 10^-n
   std::string_view l4s_queue_type, service_class;
 
   std::int64_t min_duration_s() const;

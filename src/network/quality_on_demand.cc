@@ -14,11 +14,11 @@ namespace {
 
 constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
 
-ApiError bad_request(std::string_view code, std::string message) { return {400, code, std::move(message)}; }
-
-ApiError unavailable() {
-  return {503, "UNAVAILABLE", "Service Unavailable."};
+ApiError bad_request(std::string_view code, std::string message) {
+  return {400, code, std::move(message)};
 }
+
+ApiError unavailable() { return {503, "UNAVAILABLE", "Service Unavailable."}; }
 
 // "a.b.c.d" or "a.b.c.d/n" (n 0..32); "x::y" or "x::y/n" (n 0..128).
 bool valid_prefix(std::string_view s, bool v6) {
@@ -29,7 +29,8 @@ bool valid_prefix(std::string_view s, bool v6) {
   const std::string_view bits = s.substr(slash + 1);
   int n = -1;
   auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
-  if (ec != std::errc() || p != bits.data() + bits.size() || bits.empty() || (bits.size() > 1 && bits[0] == '0'))
+  if (ec != std::errc() || p != bits.data() + bits.size() || bits.empty() ||
+      (bits.size() > 1 && bits[0] == '0'))
     return false;
   return n >= 0 && n <= (v6 ? 128 : 32);
 }
@@ -100,7 +101,8 @@ bool header_safe_token(std::string_view s) {
   return true;
 }
 
-std::expected<std::optional<qod::SinkCredential>, ApiError> parse_credential(const boost::json::object& body) {
+std::expected<std::optional<qod::SinkCredential>, ApiError> parse_credential(
+    const boost::json::object& body) {
   const auto* v = body.if_contains("sinkCredential");
   if (v == nullptr) return std::nullopt;
   if (!v->is_object()) return std::unexpected(errors::invalid_argument());
@@ -126,10 +128,12 @@ std::expected<std::optional<qod::SinkCredential>, ApiError> parse_credential(con
 boost::json::object session_info(const qod::Session& s) {
   boost::json::object out = s.request;
   out["sessionId"] = s.id;
-  out["duration"] = s.status == qod::QosStatus::kUnavailable
-                        ? std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(
-                                                        s.expires_at - s.started_at).count())
-                        : s.duration_s;
+  out["duration"] =
+      s.status == qod::QosStatus::kUnavailable
+          ? std::max<std::int64_t>(
+                1, std::chrono::duration_cast<std::chrono::seconds>(s.expires_at - s.started_at)
+                       .count())
+          : s.duration_s;
   if (s.status != qod::QosStatus::kRequested) {
     out["startedAt"] = format_rfc3339(s.started_at);
     out["expiresAt"] = format_rfc3339(s.expires_at);
@@ -166,7 +170,8 @@ ApiResult create_session(const ApiRequest& request) {
     if (auto e = check_ports(*body, key)) return std::unexpected(*e);
   auto profile_name = optional_string(*body, "qosProfile");
   if (!profile_name) return std::unexpected(profile_name.error());
-  if (!*profile_name || !qos_profiles::valid_name(**profile_name)) return std::unexpected(errors::invalid_argument());
+  if (!*profile_name || !qos_profiles::valid_name(**profile_name))
+    return std::unexpected(errors::invalid_argument());
   const auto* duration_v = body->if_contains("duration");
   if (duration_v == nullptr) return std::unexpected(errors::invalid_argument());
   auto duration = integer_value(*duration_v, 1, kInt32Max, RangeCode::kOutOfRange);
@@ -176,12 +181,14 @@ ApiResult create_session(const ApiRequest& request) {
   auto credential = parse_credential(*body);
   if (!credential) return std::unexpected(credential.error());
   if (*sink && !valid_sink(**sink))
-    return std::unexpected(bad_request("INVALID_SINK", "sink not valid for the specified protocol"));
+    return std::unexpected(
+        bad_request("INVALID_SINK", "sink not valid for the specified protocol"));
   const qos_profiles::Profile* profile = qos_profiles::find(**profile_name);
   if (profile == nullptr) return std::unexpected(errors::invalid_argument());
   if (*duration < profile->min_duration_s() || *duration > profile->max_duration_s())
-    return std::unexpected(bad_request("QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
-                                       "The requested duration is out of the allowed range for the specific QoS profile"));
+    return std::unexpected(bad_request(
+        "QUALITY_ON_DEMAND.DURATION_OUT_OF_RANGE",
+        "The requested duration is out of the allowed range for the specific QoS profile"));
 
   auto who = owner_of(request);
   if (!who) return std::unexpected(who.error());
@@ -189,15 +196,17 @@ ApiResult create_session(const ApiRequest& request) {
   if (!id) return std::unexpected(id.error());
   if (profile->status != qos_profiles::Status::kActive ||
       !profile->available_in(qos_profiles::countries_of(*id->subscriber)))
-    return std::unexpected(ApiError{422, "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
-                                    "The requested QoS Profile is currently not available for session creation."});
+    return std::unexpected(
+        ApiError{422, "QUALITY_ON_DEMAND.QOS_PROFILE_NOT_APPLICABLE",
+                 "The requested QoS Profile is currently not available for session creation."});
 
   qod::Session s;
   s.client_id = who->client_id;
   s.msisdn = id->subscriber->msisdn;
   s.qos_profile = std::string(profile->name);
   if (id->device) s.request["device"] = std::move(*id->device);
-  for (std::string_view key : {"applicationServer", "devicePorts", "applicationServerPorts", "qosProfile", "sink"})
+  for (std::string_view key :
+       {"applicationServer", "devicePorts", "applicationServerPorts", "qosProfile", "sink"})
     if (const auto* v = body->if_contains(key)) s.request[key] = *v;
   if (*sink) s.sink = std::string(**sink);
   s.credential = std::move(*credential);
@@ -205,7 +214,8 @@ ApiResult create_session(const ApiRequest& request) {
   auto created = request.sessions->create(std::move(s));
   if (!created) {
     if (created.error() == qod::SessionStore::CreateError::kConflict)
-      return std::unexpected(errors::conflict("Conflict with an existing session for the same device."));
+      return std::unexpected(
+          errors::conflict("Conflict with an existing session for the same device."));
     return std::unexpected(errors::quota_exceeded());
   }
   return ApiReply{201, session_info(*created)};
@@ -226,7 +236,8 @@ ApiResult delete_session(const ApiRequest& request) {
   if (!is_uuid(request.path_param)) return std::unexpected(errors::invalid_argument());
   auto who = owner_of(request);
   if (!who) return std::unexpected(who.error());
-  if (!request.sessions->remove(request.path_param, *who)) return std::unexpected(errors::not_found());
+  if (!request.sessions->remove(request.path_param, *who))
+    return std::unexpected(errors::not_found());
   return ApiReply{204, std::nullopt};
 }
 
@@ -243,11 +254,13 @@ ApiResult extend_session(const ApiRequest& request) {
   if (!who) return std::unexpected(who.error());
   auto s = request.sessions->extend(request.path_param, *who, *seconds, &max_duration_of);
   if (!s) {
-    if (s.error().first == qod::SessionStore::ExtendError::kNotFound) return std::unexpected(errors::not_found());
-    return std::unexpected(ApiError{409, "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
-                                    "Extending the session duration is not allowed in the current state (" +
-                                        std::string(qod::to_string(s.error().second)) +
-                                        "). The session must be in the AVAILABLE state."});
+    if (s.error().first == qod::SessionStore::ExtendError::kNotFound)
+      return std::unexpected(errors::not_found());
+    return std::unexpected(
+        ApiError{409, "QUALITY_ON_DEMAND.SESSION_EXTENSION_NOT_ALLOWED",
+                 "Extending the session duration is not allowed in the current state (" +
+                     std::string(qod::to_string(s.error().second)) +
+                     "). The session must be in the AVAILABLE state."});
   }
   return ApiReply{200, session_info(*s)};
 }
@@ -263,7 +276,8 @@ ApiResult retrieve_sessions(const ApiRequest& request) {
   auto id = identify_device(*device, request, Api::kQualityOnDemand);
   if (!id) return std::unexpected(id.error());
   boost::json::array out;
-  for (const auto& s : request.sessions->for_device(*who, id->subscriber->msisdn)) out.push_back(session_info(s));
+  for (const auto& s : request.sessions->for_device(*who, id->subscriber->msisdn))
+    out.push_back(session_info(s));
   return ApiReply{200, std::move(out)};
 }
 

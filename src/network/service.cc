@@ -6,18 +6,18 @@
 #include <condition_variable>
 #include <iterator>
 #include <mutex>
-#include <thread>
 #include <span>
 #include <stdexcept>
+#include <thread>
 
 #include "catalog/yaml_util.h"  // ConfigError only (header-only)
 #include "core/crypto.h"
 #include "http/camara.h"
 #include "http/log.h"
 #include "network/api.h"
-#include "network/handset.h"
 #include "network/device_reachability_status.h"
 #include "network/device_roaming_status.h"
+#include "network/handset.h"
 #include "network/kyc_match.h"
 #include "network/location_retrieval.h"
 #include "network/location_verification.h"
@@ -45,18 +45,23 @@ using http::bhttp::verb;
 constexpr std::array kRoutes = {
     Route{verb::post, "/sim-swap/v2/check", &sim_swap::check},
     Route{verb::post, "/sim-swap/v2/retrieve-date", &sim_swap::retrieve_date},
-    Route{verb::post, "/device-reachability-status/v1/retrieve", &device_reachability_status::retrieve},
+    Route{verb::post, "/device-reachability-status/v1/retrieve",
+          &device_reachability_status::retrieve},
     Route{verb::post, "/device-roaming-status/v1/retrieve", &device_roaming_status::retrieve},
     Route{verb::post, "/location-verification/v3/verify", &location_verification::verify},
     Route{verb::post, "/location-retrieval/v0.5/retrieve", &location_retrieval::retrieve},
     Route{verb::post, "/kyc-match/v0.4/match", &kyc_match::match},
     Route{verb::post, "/number-verification/v2/verify", &number_verification::verify},
-    Route{verb::get, "/number-verification/v2/device-phone-number", &number_verification::device_phone_number},
+    Route{verb::get, "/number-verification/v2/device-phone-number",
+          &number_verification::device_phone_number},
     Route{verb::post, "/quality-on-demand/v1/sessions", &quality_on_demand::create_session},
     Route{verb::get, "/quality-on-demand/v1/sessions/{sessionId}", &quality_on_demand::get_session},
-    Route{verb::delete_, "/quality-on-demand/v1/sessions/{sessionId}", &quality_on_demand::delete_session},
-    Route{verb::post, "/quality-on-demand/v1/sessions/{sessionId}/extend", &quality_on_demand::extend_session},
-    Route{verb::post, "/quality-on-demand/v1/retrieve-sessions", &quality_on_demand::retrieve_sessions},
+    Route{verb::delete_, "/quality-on-demand/v1/sessions/{sessionId}",
+          &quality_on_demand::delete_session},
+    Route{verb::post, "/quality-on-demand/v1/sessions/{sessionId}/extend",
+          &quality_on_demand::extend_session},
+    Route{verb::post, "/quality-on-demand/v1/retrieve-sessions",
+          &quality_on_demand::retrieve_sessions},
     Route{verb::post, "/qos-profiles/v1/retrieve-qos-profiles", &qos_profiles::retrieve},
     Route{verb::get, "/qos-profiles/v1/qos-profiles/{name}", &qos_profiles::get},
 };
@@ -157,7 +162,8 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
                                                std::to_string(m.column + 1) + ": ";
     throw catalog::ConfigError(where + what);
   };
-  const auto check_keys = [&](const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+  const auto check_keys = [&](const YAML::Node& map,
+                              std::initializer_list<std::string_view> allowed,
                               const std::string& where) {
     if (!map.IsMap()) fail(map, where + " must be a mapping");
     for (const auto& kv : map) {
@@ -172,12 +178,14 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
     if (!n.IsScalar() || n.Scalar().empty()) fail(n, "'" + key + "' must be a non-empty string");
     return n.Scalar();
   };
-  const auto integer = [&](const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t max) {
+  const auto integer = [&](const YAML::Node& n, const std::string& key, std::int64_t min,
+                           std::int64_t max) {
     const std::string v = n.IsScalar() ? n.Scalar() : std::string();
     std::int64_t out = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
     if (v.empty() || ec != std::errc() || p != v.data() + v.size() || out < min || out > max)
-      fail(n, "'" + key + "' must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+      fail(n, "'" + key + "' must be an integer from " + std::to_string(min) + " to " +
+                  std::to_string(max));
     return out;
   };
   const auto boolean = [&](const YAML::Node& n, const std::string& key) {
@@ -186,7 +194,8 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
     return v == "true";
   };
 
-  check_keys(section, {"listen", "subscribers_file", "population", "notifications", "qod"}, "network");
+  check_keys(section, {"listen", "subscribers_file", "population", "notifications", "qod"},
+             "network");
   if (const YAML::Node n = section["listen"]) {
     config.listen = text(n, "listen");
     try {
@@ -195,7 +204,8 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
       fail(n, "network.listen: " + std::string(e.what()));
     }
   }
-  if (const YAML::Node n = section["subscribers_file"]) config.subscribers_file = text(n, "subscribers_file");
+  if (const YAML::Node n = section["subscribers_file"])
+    config.subscribers_file = text(n, "subscribers_file");
   if (const YAML::Node p = section["population"]) {
     check_keys(p, {"size", "seed"}, "network.population");
     if (!p["size"]) fail(p, "network.population needs a size");
@@ -205,18 +215,22 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
       config.population_seed = static_cast<std::uint64_t>(integer(seed, "seed", 0, INT64_MAX));
   }
   if (const YAML::Node n = section["notifications"]) {
-    check_keys(n, {"allow_private_sinks", "ca_file", "max_attempts", "first_retry_ms"}, "network.notifications");
-    if (const YAML::Node v = n["allow_private_sinks"]) config.allow_private_sinks = boolean(v, "allow_private_sinks");
+    check_keys(n, {"allow_private_sinks", "ca_file", "max_attempts", "first_retry_ms"},
+               "network.notifications");
+    if (const YAML::Node v = n["allow_private_sinks"])
+      config.allow_private_sinks = boolean(v, "allow_private_sinks");
     if (const YAML::Node v = n["ca_file"]) config.sink_ca_file = text(v, "ca_file");
     if (const YAML::Node v = n["max_attempts"])
       config.notify_max_attempts = static_cast<int>(integer(v, "max_attempts", 1, 10));
     if (const YAML::Node v = n["first_retry_ms"])
-      config.notify_first_retry = std::chrono::milliseconds(integer(v, "first_retry_ms", 10, 60000));
+      config.notify_first_retry =
+          std::chrono::milliseconds(integer(v, "first_retry_ms", 10, 60000));
   }
   if (const YAML::Node n = section["qod"]) {
     check_keys(n, {"max_sessions", "max_sessions_per_client"}, "network.qod");
     if (const YAML::Node v = n["max_sessions"])
-      config.qod_limits.max_sessions = static_cast<std::size_t>(integer(v, "max_sessions", 1, 10'000'000));
+      config.qod_limits.max_sessions =
+          static_cast<std::size_t>(integer(v, "max_sessions", 1, 10'000'000));
     if (const YAML::Node v = n["max_sessions_per_client"])
       config.qod_limits.max_per_client =
           static_cast<std::size_t>(integer(v, "max_sessions_per_client", 1, 10'000'000));
@@ -227,14 +241,16 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
 std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
                                                         const core::Clock& clock) {
   if (config.population_size == 0) {
-    if (config.subscribers_file) return SubscriberStore::from_yaml_file(*config.subscribers_file, clock);
+    if (config.subscribers_file)
+      return SubscriberStore::from_yaml_file(*config.subscribers_file, clock);
     return SubscriberStore::demo(clock);
   }
   const core::TimePoint now = clock.now();
-  std::vector<Subscriber> all = config.subscribers_file
-                                    ? SubscriberStore::parse_yaml_file(*config.subscribers_file, now)
-                                    : SubscriberStore::demo_subscribers(now);
-  auto generated = SubscriberStore::generate_population(config.population_size, config.population_seed, now);
+  std::vector<Subscriber> all =
+      config.subscribers_file ? SubscriberStore::parse_yaml_file(*config.subscribers_file, now)
+                              : SubscriberStore::demo_subscribers(now);
+  auto generated =
+      SubscriberStore::generate_population(config.population_size, config.population_seed, now);
   all.reserve(all.size() + generated.size());
   std::move(generated.begin(), generated.end(), std::back_inserter(all));
   return std::make_shared<const SubscriberStore>(std::move(all));
@@ -275,7 +291,8 @@ class NetworkService::Sweeper {
   std::thread thread_;
 };
 
-std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& config, const core::Clock& clock) {
+std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& config,
+                                                       const core::Clock& clock) {
   NotifierConfig n;
   n.allow_private_sinks = config.allow_private_sinks;
   n.ca_file = config.sink_ca_file;
@@ -285,7 +302,8 @@ std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& conf
   auto sessions = std::make_shared<qod::SessionStore>(clock, notifier, config.qod_limits);
   const auto started = std::chrono::steady_clock::now();
   auto subscribers = load_subscribers(config, clock);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   http::log_json("app", {{"msg", "network: subscribers loaded"},
                          {"subscribers", subscribers->size()},
                          {"load_ms", ms.count()}});
@@ -307,7 +325,8 @@ NetworkService::~NetworkService() = default;
 http::Response NetworkService::handle(const http::Request& req,
                                       const http::ConnectionInfo& /*info*/) const {
   // The simulated handsets (not a CAMARA API): SMS inbox and operator tokens.
-  if (auto handset = handle_handset(req, *subscribers_, HandsetInbox::shared(), clock_)) return std::move(*handset);
+  if (auto handset = handle_handset(req, *subscribers_, HandsetInbox::shared(), clock_))
+    return std::move(*handset);
   // 1. x-correlator (CAMARA design guide §8.1): validated first so that every
   // later response, errors included, carries it.
   std::string correlator;

@@ -101,7 +101,8 @@ class NetworkService {
   // The production wiring: subscribers per `config`, a QoD session store whose status
   // changes go to an HttpNotifier, and a background sweep of expired sessions every
   // kSweepInterval. Throws catalog::ConfigError (start-up only).
-  static std::unique_ptr<NetworkService> create(const NetworkConfig& config, const core::Clock& clock);
+  static std::unique_ptr<NetworkService> create(const NetworkConfig& config,
+                                                const core::Clock& clock);
 
   // How often expired QoD sessions are found without an access (and notified).
   static constexpr std::chrono::milliseconds kSweepInterval{250};

@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
-#include "catalog/yaml_util.h"
-#include "http/camara.h"
-
 #include <thread>
 #include <tuple>
 #include <vector>
+
+#include "catalog/yaml_util.h"
+#include "http/camara.h"
 
 namespace tollgate::network {
 namespace {
@@ -290,8 +289,8 @@ TEST_F(NetworkServiceTest, RoutesEveryDeviceApi) {
            {"/device-roaming-status/v1/retrieve", dev + "}", "roaming"},
            {"/location-verification/v3/verify", dev + area, "verificationResult"},
            {"/location-retrieval/v0.5/retrieve", dev + "}", "area"},
-           {"/kyc-match/v0.4/match",
-            R"({"phoneNumber":"+34600000002","givenName":"Jordi"})", "givenNameMatch"}}) {
+           {"/kyc-match/v0.4/match", R"({"phoneNumber":"+34600000002","givenName":"Jordi"})",
+            "givenNameMatch"}}) {
     const auto res = send(post(target, body));
     EXPECT_EQ(res.result_int(), 200u) << target << " " << res.body();
     EXPECT_TRUE(body_of(res).as_object().contains(expected_member)) << target;
@@ -317,7 +316,8 @@ TEST_F(NetworkServiceTest, NumberVerificationReadsAmr) {
   req.set("x-tollgate-amr", "otp,sms");
   const auto res = send(req);
   EXPECT_EQ(res.result_int(), 403u);
-  EXPECT_EQ(body_of(res).at("code"), "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK");
+  EXPECT_EQ(body_of(res).at("code"),
+            "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK");
   // A 2-legged call is refused whatever amr it claims.
   http::Request two(bhttp::verb::get, "/number-verification/v2/device-phone-number", 11);
   two.set("x-tollgate-amr", "nba");
@@ -352,16 +352,18 @@ TEST(NetworkServiceCreate, QualityOnDemandRoundTrip) {
     req.set("x-tollgate-client-id", client);
     return service->handle(req, http::ConnectionInfo{});
   };
-  auto created = request(bhttp::verb::post, "/quality-on-demand/v1/sessions",
-                         R"({"device":{"phoneNumber":"+34600000001"},"applicationServer":{"ipv4Address":"1.2.3.4"},)"
-                         R"("qosProfile":"QOS_E","duration":60})",
-                         "client-a");
+  auto created = request(
+      bhttp::verb::post, "/quality-on-demand/v1/sessions",
+      R"({"device":{"phoneNumber":"+34600000001"},"applicationServer":{"ipv4Address":"1.2.3.4"},)"
+      R"("qosProfile":"QOS_E","duration":60})",
+      "client-a");
   ASSERT_EQ(created.result_int(), 201u) << created.body();
   const std::string id(body_of(created).at("sessionId").as_string());
   const std::string path = "/quality-on-demand/v1/sessions/" + id;
   EXPECT_EQ(request(bhttp::verb::get, path, "", "client-a").result_int(), 200u);
   EXPECT_EQ(request(bhttp::verb::get, path, "", "client-b").result_int(), 404u);
-  auto extended = request(bhttp::verb::post, path + "/extend", R"({"requestedAdditionalDuration":60})", "client-a");
+  auto extended = request(bhttp::verb::post, path + "/extend",
+                          R"({"requestedAdditionalDuration":60})", "client-a");
   EXPECT_EQ(extended.result_int(), 200u);
   EXPECT_EQ(body_of(extended).at("duration"), 120);
   auto deleted = request(bhttp::verb::delete_, path, "", "client-a");
@@ -385,8 +387,9 @@ TEST(NetworkServiceCreate, SweeperExpiresSessions) {
   http::Request req(bhttp::verb::post, "/quality-on-demand/v1/sessions", 11);
   req.set(bhttp::field::content_type, "application/json");
   req.set("x-tollgate-client-id", "client-a");
-  req.body() = R"({"device":{"phoneNumber":"+34600000002"},"applicationServer":{"ipv4Address":"1.2.3.4"},)"
-               R"("qosProfile":"QOS_S","duration":5})";
+  req.body() =
+      R"({"device":{"phoneNumber":"+34600000002"},"applicationServer":{"ipv4Address":"1.2.3.4"},)"
+      R"("qosProfile":"QOS_S","duration":5})";
   req.prepare_payload();
   ASSERT_EQ(service->handle(req, {}).result_int(), 201u);
   EXPECT_EQ(service->handle(req, {}).result_int(), 409u);
@@ -417,10 +420,11 @@ TEST(NetworkConfig, ReadsSection) {
 
 // population and notifications are read.
 TEST(NetworkConfig, ReadsPopulationAndNotifications) {
-  const auto config = NetworkConfig::from_yaml(YAML::Load(
-      "population: { size: 1000, seed: 9 }\n"
-      "notifications: { allow_private_sinks: true, ca_file: /tmp/ca.pem, max_attempts: 2, first_retry_ms: 50 }\n"
-      "qod: { max_sessions: 500, max_sessions_per_client: 20 }\n"));
+  const auto config = NetworkConfig::from_yaml(
+      YAML::Load("population: { size: 1000, seed: 9 }\n"
+                 "notifications: { allow_private_sinks: true, ca_file: /tmp/ca.pem, max_attempts: "
+                 "2, first_retry_ms: 50 }\n"
+                 "qod: { max_sessions: 500, max_sessions_per_client: 20 }\n"));
   EXPECT_EQ(config.qod_limits.max_sessions, 500u);
   EXPECT_EQ(config.qod_limits.max_per_client, 20u);
   EXPECT_EQ(config.population_size, 1000u);
@@ -438,13 +442,14 @@ TEST(NetworkConfig, ReadsPopulationAndNotifications) {
 
 // Unknown keys, bad addresses and empty values are refused.
 TEST(NetworkConfig, RefusesBadSection) {
-  for (const char* yaml : {"lisen: 127.0.0.1:9200\n", "listen: nonsense\n", "listen: \"\"\n",
-                           "subscribers_file: [a]\n", "- a\n", "population: { seed: 1 }\n",
-                           "population: { size: -1 }\n", "population: { size: 99999999999 }\n",
-                           "population: 5\n", "notifications: { allow_private_sinks: yes }\n",
-                           "notifications: { max_attempts: 0 }\n", "notifications: { retries: 3 }\n",
-                           "notifications: { first_retry_ms: 5 }\n", "notifications: { ca_file: \"\" }\n",
-                           "qod: { max_sessions: 0 }\n", "qod: { sessions: 5 }\n"}) {
+  for (const char* yaml :
+       {"lisen: 127.0.0.1:9200\n", "listen: nonsense\n", "listen: \"\"\n",
+        "subscribers_file: [a]\n", "- a\n", "population: { seed: 1 }\n",
+        "population: { size: -1 }\n", "population: { size: 99999999999 }\n", "population: 5\n",
+        "notifications: { allow_private_sinks: yes }\n", "notifications: { max_attempts: 0 }\n",
+        "notifications: { retries: 3 }\n", "notifications: { first_retry_ms: 5 }\n",
+        "notifications: { ca_file: \"\" }\n", "qod: { max_sessions: 0 }\n",
+        "qod: { sessions: 5 }\n"}) {
     EXPECT_THROW(NetworkConfig::from_yaml(YAML::Load(yaml)), catalog::ConfigError) << yaml;
   }
 }

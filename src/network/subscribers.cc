@@ -220,7 +220,9 @@ Subscriber parse_subscriber(const YAML::Node& n, core::TimePoint now) {
     for (const auto& item : na) {
       const std::string v = scalar(item, "not_applicable");
       auto api = api_from_name(v);
-      if (!api) fail(item, "not_applicable: unknown API '" + v + "' (use e.g. kyc-match, quality-on-demand)");
+      if (!api)
+        fail(item,
+             "not_applicable: unknown API '" + v + "' (use e.g. kyc-match, quality-on-demand)");
       s.not_applicable.insert(*api);
     }
   }
@@ -277,17 +279,20 @@ struct SplitMix {
     return z ^ (z >> 31);
   }
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  std::int64_t range(std::int64_t lo, std::int64_t hi) {                  // [lo, hi]
+  std::int64_t range(std::int64_t lo, std::int64_t hi) {                   // [lo, hi]
     return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
   }
 };
 
-constexpr std::array<std::string_view, kApiCount> kApiNames = {
-    "number-verification",        "sim-swap",
-    "location-verification",      "location-retrieval",
-    "quality-on-demand",          "qos-profiles",
-    "device-reachability-status", "device-roaming-status",
-    "kyc-match"};
+constexpr std::array<std::string_view, kApiCount> kApiNames = {"number-verification",
+                                                               "sim-swap",
+                                                               "location-verification",
+                                                               "location-retrieval",
+                                                               "quality-on-demand",
+                                                               "qos-profiles",
+                                                               "device-reachability-status",
+                                                               "device-roaming-status",
+                                                               "kyc-match"};
 
 }  // namespace
 
@@ -349,8 +354,12 @@ SubscriberStore::SubscriberStore(std::vector<Subscriber> subscribers)
   while (capacity < 2 * subscribers_.size()) capacity *= 2;
   by_msisdn_.assign(capacity, kEmpty);
   by_ip_.assign(capacity, kEmpty);
-  const auto msisdn_of = [this](std::uint32_t p) -> std::string_view { return subscribers_[p].msisdn; };
-  const auto ip_of = [this](std::uint32_t p) -> std::string_view { return subscribers_[p].handset_ip; };
+  const auto msisdn_of = [this](std::uint32_t p) -> std::string_view {
+    return subscribers_[p].msisdn;
+  };
+  const auto ip_of = [this](std::uint32_t p) -> std::string_view {
+    return subscribers_[p].handset_ip;
+  };
 
   for (std::size_t i = 0; i < subscribers_.size(); ++i) {
     Subscriber& s = subscribers_[i];
@@ -376,8 +385,7 @@ SubscriberStore::SubscriberStore(std::vector<Subscriber> subscribers)
     if (!table_insert(by_msisdn_, s.msisdn, pos, msisdn_of))
       throw ConfigError("duplicate subscriber " + s.msisdn);
     if (!table_insert(by_ip_, s.handset_ip, pos, ip_of)) {
-      throw ConfigError("subscriber " + s.msisdn + ": handset_ip " + s.handset_ip +
-                        " is already " +
+      throw ConfigError("subscriber " + s.msisdn + ": handset_ip " + s.handset_ip + " is already " +
                         subscribers_[table_find(by_ip_, s.handset_ip, ip_of)].msisdn + "'s");
     }
     if (addr.is_v6()) {
@@ -494,7 +502,7 @@ std::vector<Subscriber> SubscriberStore::generate_population(std::size_t n, std:
       s.sim_changed = now - std::chrono::seconds(swap_s);
     }
     Location l;
-    l.latitude = 36.0 + 7.5 * rng.unit();     // mainland Spain, roughly
+    l.latitude = 36.0 + 7.5 * rng.unit();  // mainland Spain, roughly
     l.longitude = -9.3 + 12.6 * rng.unit();
     l.accuracy_m = static_cast<double>(rng.range(50, 2000));
     l.shape = rng.range(0, 9) == 0 ? AreaShape::kPolygon : AreaShape::kCircle;
@@ -514,8 +522,9 @@ std::shared_ptr<const SubscriberStore> SubscriberStore::generate(std::size_t n, 
 }
 
 const Subscriber* SubscriberStore::find_by_msisdn(std::string_view msisdn) const {
-  const auto pos = table_find(by_msisdn_, msisdn,
-                              [this](std::uint32_t p) -> std::string_view { return subscribers_[p].msisdn; });
+  const auto pos = table_find(by_msisdn_, msisdn, [this](std::uint32_t p) -> std::string_view {
+    return subscribers_[p].msisdn;
+  });
   return pos == kEmpty ? nullptr : &subscribers_[pos];
 }
 

@@ -86,7 +86,9 @@ class ApiSet {
  public:
   constexpr ApiSet() = default;
   constexpr bool contains(Api a) const { return (bits_ >> static_cast<unsigned>(a)) & 1u; }
-  constexpr void insert(Api a) { bits_ = static_cast<std::uint16_t>(bits_ | (1u << static_cast<unsigned>(a))); }
+  constexpr void insert(Api a) {
+    bits_ = static_cast<std::uint16_t>(bits_ | (1u << static_cast<unsigned>(a)));
+  }
   constexpr bool empty() const { return bits_ == 0; }
   bool operator==(const ApiSet&) const = default;
 

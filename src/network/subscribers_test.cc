@@ -68,8 +68,7 @@ TEST(SubscriberStore, DemoSetIsTheDocumentedOne) {
   EXPECT_EQ(format_rfc3339(*c->sim_changed), "2026-12-16T08:00:00Z");
   EXPECT_EQ(format_rfc3339(c->sim_activated), "2024-04-20T08:00:00Z");
   EXPECT_EQ(c->roaming, (Roaming{208, {"FR"}}));
-  EXPECT_EQ(c->location,
-            (Location{48.8566, 2.3522, 1000, AreaShape::kPolygon, clock.now() - 2h}));
+  EXPECT_EQ(c->location, (Location{48.8566, 2.3522, 1000, AreaShape::kPolygon, clock.now() - 2h}));
   EXPECT_EQ(c->last_location_time(clock.now()), clock.now() - 2h);
   EXPECT_EQ(a->last_location_time(clock.now()), clock.now());
   EXPECT_FALSE(c->reachable_data);
@@ -196,7 +195,8 @@ TEST(SubscriberStore, RefusesTwoHandsetsInOneIpv6Slash64) {
                                       clock);
     FAIL() << "accepted";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("same /64 as +34600000001"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("same /64 as +34600000001"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -212,7 +212,8 @@ TEST(SubscriberStore, ReadsLocationShapeAndEligibility) {
       "    not_applicable: [kyc-match, quality-on-demand]\n"
       "  - msisdn: \"+34600000011\"\n"
       "    sim_activated: now\n"
-      "    location: { latitude: 1, longitude: 2, accuracy_m: 10, shape: POLYGON, located: 10m ago }\n"
+      "    location: { latitude: 1, longitude: 2, accuracy_m: 10, shape: POLYGON, located: 10m ago "
+      "}\n"
       "    handset_ip: 10.0.0.11\n",
       clock);
   const Subscriber* a = store->find_by_msisdn("+34600000010");
@@ -288,8 +289,9 @@ TEST(SubscriberStore, GeneratesADeterministicPopulation) {
 // A generated population beyond the address plan is refused.
 TEST(SubscriberStore, RefusesAnOversizedPopulation) {
   core::ManualClock clock(kNow);
-  EXPECT_THROW(SubscriberStore::generate_population(SubscriberStore::kMaxGenerated + 1, 1, clock.now()),
-               ConfigError);
+  EXPECT_THROW(
+      SubscriberStore::generate_population(SubscriberStore::kMaxGenerated + 1, 1, clock.now()),
+      ConfigError);
 }
 
 // Errors name the line of the offending key.

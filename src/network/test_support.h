@@ -18,14 +18,16 @@ inline constexpr std::int64_t kNow = 1'800'000'000;  // 2027-01-15T08:00:00Z
 inline const std::string kInvalidArgument =
     "400 INVALID_ARGUMENT Client specified an invalid argument, request body or query param.";
 inline const std::string kOutOfRange = "400 OUT_OF_RANGE Client specified an invalid range.";
-inline const std::string kMissingIdentifier = "422 MISSING_IDENTIFIER The device cannot be identified.";
+inline const std::string kMissingIdentifier =
+    "422 MISSING_IDENTIFIER The device cannot be identified.";
 inline const std::string kUnnecessaryIdentifier =
     "422 UNNECESSARY_IDENTIFIER The device is already identified by the access token.";
 inline const std::string kUnsupportedIdentifier =
     "422 UNSUPPORTED_IDENTIFIER The identifier provided is not supported.";
 inline const std::string kServiceNotApplicable =
     "422 SERVICE_NOT_APPLICABLE The service is not available for the provided identifier.";
-inline const std::string kIdentifierNotFound = "404 IDENTIFIER_NOT_FOUND Device identifier not found.";
+inline const std::string kIdentifierNotFound =
+    "404 IDENTIFIER_NOT_FOUND Device identifier not found.";
 inline const std::string kNotFound = "404 NOT_FOUND The specified resource is not found.";
 
 class NetworkOpTest : public ::testing::Test {
