@@ -12,10 +12,11 @@
 //
 // AccessLog is the hot-path writer (measured: bench/gateway/own_cases.sh
 // es256 vs es256_log): each gateway thread formats lines by hand into its own
-// buffer and hands whole lines to one write(2) when kFlushBytes have gathered
-// or when flush() is called (the gateway flushes every kFlushInterval and at
-// stop), like nginx's `access_log ... buffer= flush=`. A crash loses at most
-// one interval of lines. Not thread-safe: one AccessLog per thread.
+// buffer and hands whole lines to one write(2) when kAccessLogFlushBytes have
+// gathered or when flush() is called. The gateway posts a flush when a line
+// lands in an empty buffer, so the write happens as soon as the handlers that
+// are ready have run: at once on an idle gateway, once per batch of requests
+// under load. Not thread-safe: one AccessLog per thread.
 #pragma once
 
 #include <boost/json.hpp>
@@ -49,8 +50,6 @@ std::string format_access_line(const AccessRecord& record,
 // Lines gathered beyond this are written at once (a few hundred lines; well
 // under a pipe's capacity, so a reader never stalls us for long).
 inline constexpr std::size_t kAccessLogFlushBytes = 32 * 1024;
-// The longest a line waits in a buffer.
-inline constexpr std::chrono::milliseconds kAccessLogFlushInterval{200};
 
 class AccessLog {
  public:

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -105,7 +105,7 @@ struct Gateway::Impl {
   // and access-log buffer; nothing here is shared with another thread but the
   // immutable policy snapshot and the thread-safe revocation set and limiter.
   struct Worker final : RequestSink {
-    Worker(Impl& impl, std::size_t i) : g(impl), index(i), flush_timer(ioc) {}
+    Worker(Impl& impl, std::size_t i) : g(impl), index(i) {}
 
     Impl& g;
     std::size_t index;
@@ -117,7 +117,6 @@ struct Gateway::Impl {
     std::shared_ptr<Upstream> introspection;  // null when not configured
     std::unique_ptr<TokenCache> cache;        // null when config.token_cache.enabled is false
     std::unique_ptr<AccessLog> log;           // null when config.access_log is false
-    asio::steady_timer flush_timer;
     std::string scratch;  // forward bytes, capacity reused
     std::shared_ptr<const Policy> policy;  // this thread's copy of the current snapshot
     std::uint64_t seen_generation = 0;
@@ -145,7 +144,13 @@ struct Gateway::Impl {
       RequestState& st = conn->state();
       st.record.total_ms = ms_since(st.t0);
       g.metrics.record(index, st.record.product, st.record.status, st.record.reason, st.record.total_ms);
-      if (log) log->append(st.record, std::chrono::system_clock::now());
+      if (log) {
+        const bool first = log->buffered() == 0;
+        log->append(st.record, std::chrono::system_clock::now());
+        // Written once the handlers ready now have run: right away when idle, one
+        // write per batch of requests under load.
+        if (first) asio::post(ioc, [this] { log->flush(); });
+      }
       conn->respond(res);
     }
 
@@ -251,14 +256,6 @@ struct Gateway::Impl {
       finish(conn, res);
     }
 
-    void arm_flush() {
-      flush_timer.expires_after(kAccessLogFlushInterval);
-      flush_timer.async_wait([this](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (log) log->flush();
-        arm_flush();
-      });
-    }
   };
 
   GatewayConfig config;
@@ -447,7 +444,6 @@ void Gateway::start() {
   for (auto& w : g.workers) {
     w->guard.emplace(w->ioc.get_executor());
     w->frontend->start();
-    if (w->log) w->arm_flush();
     w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
   }
   if (g.admin) g.admin->start();
