@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench/peers}
 BUILD=${BUILD_DIR:-$ROOT/build}
 RES=$ROOT/bench/results
-PARTS=${BENCH_PARTS:-"core gateway authz"}
+PARTS=${BENCH_PARTS:-"core gateway authz network"}
 mkdir -p "$RES"
 STAMP=$(date +%Y%m%d-%H%M%S)
 
@@ -41,6 +41,11 @@ for part in $PARTS; do
       OWN_GW_CMD="bash $ROOT/bench/gateway/own_gw.sh" OWN_GW_NAME=tollgate \
         TOLLGATE_BIN="$BUILD/tollgate" bash "$PEERS/gateway_peers.sh" | tee "$RES/gateway_$STAMP.txt"
       cp "$RES/gateway_$STAMP.txt" "$RES/gateway_latest.txt"
+      ;;
+    network)
+      echo "== network: requests/s through gateway + network, and memory per subscriber count =="
+      BUILD_DIR="$BUILD" bash "$ROOT/bench/network_bench.sh" | tee "$RES/network_$STAMP.txt"
+      cp "$RES/network_$STAMP.txt" "$RES/network_latest.txt"
       ;;
     *) echo "unknown part $part" >&2; exit 2 ;;
   esac
