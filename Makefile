@@ -41,6 +41,11 @@ asan: deps
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure --timeout 1200
 
+# libFuzzer targets (clang 16, installed by the script; not part of make test),
+# each run for FUZZ_SECONDS (default 60).
+fuzz:
+	bash scripts/fuzz.sh
+
 format:
 	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
@@ -48,4 +53,4 @@ tidy: build
 	find src -name '*.cc' ! -name '*_test.cc' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-fuzz
