@@ -510,7 +510,11 @@ def test_ciba_denied_unknown_user_and_wrong_client(tg, app, cb):
 @pytest.fixture(scope="module")
 def bearer_client(tg, cb, tmp_path_factory):
     key = ec.generate_private_key(ec.SECP256R1())
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    # Full 32-byte coordinates: PyJWT 2.6's to_jwk drops leading zero bytes, which
+    # our strict importer rightly refuses (about one key in 128: a flaky fixture).
+    pub = key.public_key().public_numbers()
+    b64 = lambda n: base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()  # noqa: E731
+    jwk = {"kty": "EC", "crv": "P-256", "x": b64(pub.x), "y": b64(pub.y)}
     jwk.update({"kid": "k1", "alg": "ES256", "use": "sig"})
     f = tmp_path_factory.mktemp("jwks") / "jwks.json"
     f.write_text(json.dumps({"keys": [jwk]}))
