@@ -165,15 +165,26 @@ void ClientConnection::reset_parser() {
 void ClientConnection::wait_readable() {
   phase_ = Phase::kReading;
   op_pending_ = true;
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+  // A read (not a readiness wait): Asio tries it at once and otherwise parks it
+  // on the already-registered descriptor, where a readiness wait would re-arm
+  // epoll (one epoll_ctl per request). The few bytes land in the connection's
+  // small inline buffer, so an idle connection still holds no read buffer.
+  socket_.async_read_some(asio::buffer(inline_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
     self->op_pending_ = false;
     if (self->closed_ || self->phase_ != Phase::kReading) return;
     if (ec) {
-      // The sweep cancels the wait on a timeout; it already answered or closed.
+      // The sweep cancels the read on a timeout; it already answered or closed.
       if (ec != asio::error::operation_aborted) self->close();
       return;
     }
     try {
+      self->take_buffer();
+      asio::buffer_copy(self->buffer_->prepare(n), asio::buffer(self->inline_.data(), n));
+      self->buffer_->commit(n);
+      if (!self->request_started_) {  // the request clock runs from its first byte
+        self->request_started_ = true;
+        self->deadline_ = Steady::now() + self->frontend_->limits_.request_timeout;
+      }
       self->read_some();
     } catch (const std::exception& e) {
       report("read", e.what());

@@ -144,7 +144,7 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
     error_code ec;
     const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
     if (!ec && n == out_.size()) {
-      read();
+      wait_readable();  // the answer cannot be there yet: park a read
       return;
     }
     if (ec && !would_block(ec)) {
@@ -160,21 +160,28 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
                           self->on_error(wec);
                           return;
                         }
-                        self->read();
+                        self->wait_readable();
                       });
   }
 
+  // A parked read rather than a readiness wait: no epoll_ctl per exchange.
   void wait_readable() {
+    const std::size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) {
+      finish(std::unexpected(http::UpstreamError::kProtocol), false);
+      return;
+    }
     const unsigned gen = ++gen_;
-    socket_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this(), gen](const error_code& ec) {
-                         if (gen != self->gen_) return;
-                         if (ec) {
-                           self->on_error(ec);
-                           return;
-                         }
-                         self->read();
-                       });
+    socket_.async_read_some(buffer_.prepare(std::min(room, kReadChunk)),
+                            [self = shared_from_this(), gen](const error_code& ec, std::size_t n) {
+                              if (gen != self->gen_) return;
+                              if (ec) {
+                                self->on_read_error(ec);
+                                return;
+                              }
+                              self->buffer_.commit(n);
+                              self->read();
+                            });
   }
 
   void read() {
@@ -207,20 +214,24 @@ class UpstreamConnection : public std::enable_shared_from_this<UpstreamConnectio
         return;
       }
       if (ec) {
-        // A body delimited by the connection's end is complete at EOF.
-        if (ec == asio::error::eof && parser_->got_some()) {
-          error_code eec;
-          parser_->put_eof(eec);
-          if (!eec && parser_->is_done()) {
-            on_response();
-            return;
-          }
-        }
-        on_error(ec);
+        on_read_error(ec);
         return;
       }
       buffer_.commit(n);
     }
+  }
+
+  void on_read_error(const error_code& ec) {
+    // A body delimited by the connection's end is complete at EOF.
+    if (ec == asio::error::eof && parser_ && parser_->got_some()) {
+      error_code eec;
+      parser_->put_eof(eec);
+      if (!eec && parser_->is_done()) {
+        on_response();
+        return;
+      }
+    }
+    on_error(ec);
   }
 
   void on_response() {
