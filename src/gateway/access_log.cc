@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -35,14 +36,21 @@ void append_member(std::string& out, std::string_view name, std::string_view val
   append_escaped(out, value);
 }
 
+// "12.345": milliseconds with three decimals, without printf.
 void append_millis(std::string& out, std::string_view name, double ms) {
+  const auto us = static_cast<std::uint64_t>(ms <= 0 ? 0 : ms * 1000.0 + 0.5);
   char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.3f", ms < 0 ? 0.0 : ms);
+  char* p = std::to_chars(buf, buf + 24, us / 1000).ptr;
+  *p++ = '.';
+  const auto frac = us % 1000;
+  *p++ = static_cast<char>('0' + frac / 100);
+  *p++ = static_cast<char>('0' + frac / 10 % 10);
+  *p++ = static_cast<char>('0' + frac % 10);
   out.push_back(',');
   out.push_back('"');
   out.append(name);
   out.append("\":");
-  out.append(buf, static_cast<std::size_t>(n));
+  out.append(buf, p);
 }
 
 void write_all(int fd, const char* p, std::size_t left) {
@@ -65,7 +73,8 @@ void append_line(std::string& out, const AccessRecord& r, std::string_view ts_pr
   append_member(out, "method", r.method);
   append_member(out, "path", r.path);
   out.append(",\"status\":");
-  out.append(std::to_string(r.status));
+  char st[12];
+  out.append(st, std::to_chars(st, st + sizeof st, r.status).ptr);
   append_member(out, "reason", r.reason);
   if (!r.client_id.empty()) append_member(out, "client_id", r.client_id);
   if (!r.jti.empty()) append_member(out, "jti", r.jti);
@@ -114,7 +123,50 @@ std::string format_access_line(const AccessRecord& record,
   return out;
 }
 
+AccessLogWriter::AccessLogWriter(int fd) : fd_(fd), thread_([this] { run(); }) {}
+
+AccessLogWriter::~AccessLogWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void AccessLogWriter::submit(std::string&& lines) {
+  {
+    std::lock_guard lock(mu_);
+    if (queued_ + lines.size() > kAccessLogMaxQueued) {
+      dropped_.fetch_add(lines.size(), std::memory_order_relaxed);
+      return;
+    }
+    queued_ += lines.size();
+    queue_.push_back(std::move(lines));
+  }
+  cv_.notify_one();
+}
+
+void AccessLogWriter::run() {
+  std::deque<std::string> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+      queued_ = 0;
+    }
+    for (const auto& b : batch) write_all(fd_, b.data(), b.size());
+    batch.clear();
+  }
+}
+
 AccessLog::AccessLog(int fd) : fd_(fd) { buffer_.reserve(kAccessLogFlushBytes + 1024); }
+
+AccessLog::AccessLog(std::shared_ptr<AccessLogWriter> writer) : writer_(std::move(writer)) {
+  buffer_.reserve(kAccessLogFlushBytes + 1024);
+}
 
 AccessLog::~AccessLog() { flush(); }
 
@@ -130,6 +182,13 @@ void AccessLog::append(const AccessRecord& record, std::chrono::system_clock::ti
 
 void AccessLog::flush() {
   if (buffer_.empty()) return;
+  if (writer_) {
+    std::string next;
+    next.reserve(kAccessLogFlushBytes + 1024);
+    writer_->submit(std::move(buffer_));
+    buffer_ = std::move(next);
+    return;
+  }
   write_all(fd_, buffer_.data(), buffer_.size());
   buffer_.clear();
 }

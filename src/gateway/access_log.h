@@ -12,15 +12,25 @@
 //
 // AccessLog is the hot-path writer (measured: bench/gateway/own_cases.sh
 // es256 vs es256_log): each gateway thread formats lines by hand into its own
-// buffer and hands whole lines to one write(2) when kAccessLogFlushBytes have
-// gathered or when flush() is called. The gateway posts a flush when a line
-// lands in an empty buffer, so the write happens as soon as the handlers that
-// are ready have run: at once on an idle gateway, once per batch of requests
-// under load. Not thread-safe: one AccessLog per thread.
+// buffer and hands the whole buffer on when kAccessLogFlushBytes have gathered
+// or when flush() is called. The gateway posts a flush when a line lands in an
+// empty buffer, so lines leave as soon as the handlers that are ready have run:
+// at once on an idle gateway, once per batch under load. With an
+// AccessLogWriter the buffer goes to that writer's thread, so a slow disk
+// never stalls a request; the writer keeps at most kAccessLogMaxQueued bytes
+// and drops (and counts) what would exceed it. Not thread-safe: one AccessLog
+// per thread; the writer is thread-safe.
 #pragma once
 
 #include <boost/json.hpp>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,9 +61,37 @@ std::string format_access_line(const AccessRecord& record,
 // under a pipe's capacity, so a reader never stalls us for long).
 inline constexpr std::size_t kAccessLogFlushBytes = 32 * 1024;
 
+// Bytes waiting for the disk beyond which new lines are dropped (counted).
+inline constexpr std::size_t kAccessLogMaxQueued = 64 * 1024 * 1024;
+
+// One thread writing what the gateway threads hand over, in order per thread.
+class AccessLogWriter {
+ public:
+  explicit AccessLogWriter(int fd);
+  ~AccessLogWriter();  // writes what is queued, then joins
+  AccessLogWriter(const AccessLogWriter&) = delete;
+  AccessLogWriter& operator=(const AccessLogWriter&) = delete;
+  void submit(std::string&& lines);
+  std::uint64_t dropped_bytes() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  int fd_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;  // guarded by mu_
+  std::size_t queued_ = 0;         // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  std::atomic<std::uint64_t> dropped_{0};
+  std::thread thread_;
+};
+
 class AccessLog {
  public:
-  explicit AccessLog(int fd);  // usually STDERR_FILENO, where every other log line goes
+  // Direct: write(2) to `fd` on flush (tests, tools).
+  explicit AccessLog(int fd);
+  // Through `writer`'s thread (the gateway).
+  explicit AccessLog(std::shared_ptr<AccessLogWriter> writer);
   ~AccessLog();                // flushes
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
@@ -63,7 +101,8 @@ class AccessLog {
   std::size_t buffered() const { return buffer_.size(); }
 
  private:
-  int fd_;
+  int fd_ = -1;
+  std::shared_ptr<AccessLogWriter> writer_;
   std::string buffer_;
   std::int64_t cached_second_ = -1;  // the second whose text is in ts_prefix_
   char ts_prefix_[24] = {};          // "2026-01-02T03:04:05"

@@ -272,6 +272,7 @@ struct Gateway::Impl {
   std::unique_ptr<Metrics> metrics_ptr;
   Metrics& metrics;
   std::unique_ptr<AdminServer> admin;
+  std::shared_ptr<AccessLogWriter> log_writer;  // one thread writing every worker's access log
   std::uint16_t port = 0;
   std::size_t thread_count = 0;
   // Declared after the shared state, so destroyed before it: the workers' handlers point into
@@ -383,7 +384,10 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
     if (introspection) w->introspection = Upstream::create(w->ioc, introspection->first, ulimits);
     if (impl->config.token_cache.enabled)
       w->cache = std::make_unique<TokenCache>(impl->config.token_cache.max_entries);
-    if (impl->config.access_log) w->log = std::make_unique<AccessLog>(STDERR_FILENO);
+    if (impl->config.access_log) {
+      if (!impl->log_writer) impl->log_writer = std::make_shared<AccessLogWriter>(STDERR_FILENO);
+      w->log = std::make_unique<AccessLog>(impl->log_writer);
+    }
     // Every listener binds with SO_REUSEPORT; with port 0 the first one picks the port for all.
     w->frontend = Frontend::create(w->ioc, endpoint, *w, flimits, /*reuse_port=*/true);
     for (auto& [name, up] : w->upstreams)
@@ -502,6 +506,7 @@ void Gateway::stop() {
   // Destroying the io_contexts destroys the pending handlers, which closes every
   // listening socket, partner connection and upstream connection.
   g.workers.clear();
+  g.log_writer.reset();  // writes what is queued, then joins
   g.limiter->stop();
   g.revocations->stop();
   g.jwks->stop();
