@@ -258,7 +258,7 @@ GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
   if (!section || section.IsNull()) return c;
   check_keys(section,
              {"listen", "threads", "issuers", "upstreams", "limits", "access_log", "token_cache",
-              "products", "blocked_clients", "revocations", "rate_limits", "admin_listen"},
+              "products", "blocked_clients", "revocations", "rate_limits", "admin_listen", "tls"},
              "the 'gateway' section");
   c.listen = catalog::get_string(section, "listen", c.listen);
   c.threads = static_cast<int>(catalog::get_int(section, "threads", 0, 0, 256));
@@ -302,6 +302,13 @@ GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
     if (b.empty()) fail(section["blocked_clients"], "blocked_clients: a client id is empty");
   c.revocations = parse_revocations(section["revocations"]);
   c.rate_limits = parse_rate_limits(section["rate_limits"]);
+  if (const YAML::Node tls = section["tls"]; tls && !tls.IsNull()) {
+    check_keys(tls, {"cert_file", "key_file"}, "gateway 'tls'");
+    TlsConfig t;
+    t.cert_file = catalog::require_string(tls, "cert_file", "gateway 'tls'");
+    t.key_file = catalog::require_string(tls, "key_file", "gateway 'tls'");
+    c.tls = t;
+  }
   if (section["admin_listen"]) {
     c.admin_listen = catalog::get_string(section, "admin_listen", "");
     c.admin_listen_explicit = true;

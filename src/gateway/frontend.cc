@@ -105,10 +105,32 @@ void write_response(const http::Response& res, std::string_view correlator, unsi
 
 // --- ClientConnection -------------------------------------------------------------
 
-ClientConnection::ClientConnection(tcp::socket&& socket, std::shared_ptr<Frontend> frontend)
-    : socket_(std::move(socket)), frontend_(std::move(frontend)) {
+ClientConnection::ClientConnection(tcp::socket&& socket, std::shared_ptr<Frontend> frontend,
+                                   std::shared_ptr<asio::ssl::context> tls)
+    : socket_(std::move(socket)), tls_context_(std::move(tls)), frontend_(std::move(frontend)) {
   error_code ec;
   remote_ = socket_.remote_endpoint(ec);
+  if (tls_context_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+}
+
+std::size_t ClientConnection::sync_read(asio::mutable_buffer b, error_code& ec) {
+  return tls_ ? tls_->read_some(b, ec) : socket_.read_some(b, ec);
+}
+
+template <class Handler>
+void ClientConnection::async_read(asio::mutable_buffer b, Handler&& h) {
+  if (tls_)
+    tls_->async_read_some(b, std::forward<Handler>(h));
+  else
+    socket_.async_read_some(b, std::forward<Handler>(h));
+}
+
+template <class Handler>
+void ClientConnection::async_write_all(asio::const_buffer b, Handler&& h) {
+  if (tls_)
+    asio::async_write(*tls_, b, std::forward<Handler>(h));
+  else
+    asio::async_write(socket_, b, std::forward<Handler>(h));
 }
 
 ClientConnection::~ClientConnection() {
@@ -126,7 +148,21 @@ void ClientConnection::start() {
   // A new connection must bring its first request within the request timeout.
   deadline_ = Steady::now() + frontend_->limits_.request_timeout;
   request_started_ = true;
-  wait_readable();
+  if (!tls_) {
+    wait_readable();
+    return;
+  }
+  phase_ = Phase::kReading;  // the handshake runs under the request deadline
+  op_pending_ = true;
+  tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](const error_code& ec) {
+    self->op_pending_ = false;
+    if (self->closed_) return;
+    if (ec) {
+      self->close();
+      return;
+    }
+    self->wait_readable();
+  });
 }
 
 void ClientConnection::take_buffer() {
@@ -169,7 +205,7 @@ void ClientConnection::wait_readable() {
   // on the already-registered descriptor, where a readiness wait would re-arm
   // epoll (one epoll_ctl per request). The few bytes land in the connection's
   // small inline buffer, so an idle connection still holds no read buffer.
-  socket_.async_read_some(asio::buffer(inline_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+  async_read(asio::buffer(inline_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
     self->op_pending_ = false;
     if (self->closed_ || self->phase_ != Phase::kReading) return;
     if (ec) {
@@ -209,7 +245,7 @@ void ClientConnection::read_some() {
       return;
     }
     error_code ec;
-    const std::size_t n = socket_.read_some(buffer_->prepare(std::min(room, kReadChunk)), ec);
+    const std::size_t n = sync_read(buffer_->prepare(std::min(room, kReadChunk)), ec);
     if (would_block(ec)) {
       give_back_buffer();  // nothing buffered: an idle connection holds no buffer
       wait_readable();
@@ -253,11 +289,18 @@ bool ClientConnection::parse() {
         // The client waits for our go-ahead before it sends the body.
         continue_sent_ = true;
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        error_code wec;
-        asio::write(socket_, asio::buffer(kContinue.data(), kContinue.size()), wec);
-        if (wec && !would_block(wec)) {
-          close();
-          return false;
+        if (tls_) {
+          async_write_all(asio::buffer(kContinue.data(), kContinue.size()),
+                          [self = shared_from_this()](const error_code& wec, std::size_t) {
+                            if (wec && !self->closed_) self->close();
+                          });
+        } else {
+          error_code wec;
+          asio::write(socket_, asio::buffer(kContinue.data(), kContinue.size()), wec);
+          if (wec && !would_block(wec)) {
+            close();
+            return false;
+          }
         }
       }
     }
@@ -307,6 +350,14 @@ void ClientConnection::upstream_done(std::expected<http::Response, http::Upstrea
 void ClientConnection::write_out(bool keep_alive) {
   phase_ = Phase::kWriting;
   deadline_ = Steady::now() + frontend_->limits_.request_timeout;
+  if (tls_) {  // a TLS record is written whole: always through the stream's async write
+    op_pending_ = true;
+    async_write_all(asio::buffer(out_), [self = shared_from_this(), keep_alive](const error_code& wec, std::size_t) {
+      self->op_pending_ = false;
+      self->on_written(wec, keep_alive);
+    });
+    return;
+  }
   // Most answers fit the socket buffer: try at once, fall back to an async write.
   error_code ec;
   const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
@@ -334,7 +385,10 @@ void ClientConnection::on_written(const error_code& ec, bool keep_alive) {
     return;
   }
   if (!keep_alive) {
-    linger();
+    if (tls_)
+      close();  // no half-close under TLS
+    else
+      linger();
     return;
   }
   phase_ = Phase::kReading;
@@ -448,9 +502,10 @@ Frontend::Frontend(asio::io_context& ioc, RequestSink& sink, FrontendLimits limi
 Frontend::~Frontend() = default;
 
 std::shared_ptr<Frontend> Frontend::create(asio::io_context& ioc, const tcp::endpoint& endpoint,
-                                           RequestSink& sink, FrontendLimits limits,
-                                           bool reuse_port) {
+                                           RequestSink& sink, FrontendLimits limits, bool reuse_port,
+                                           const std::atomic<std::shared_ptr<asio::ssl::context>>* tls) {
   std::shared_ptr<Frontend> f(new Frontend(ioc, sink, limits));
+  f->tls_ = tls;
   f->open(endpoint, reuse_port);
   return f;
 }
@@ -507,7 +562,9 @@ void Frontend::on_accept(const error_code& ec, tcp::socket socket) {
     return;
   }
   try {
-    std::make_shared<ClientConnection>(std::move(socket), shared_from_this())->start();
+    std::make_shared<ClientConnection>(std::move(socket), shared_from_this(),
+                                       tls_ ? tls_->load(std::memory_order_acquire) : nullptr)
+        ->start();
   } catch (const std::exception& e) {
     report("accept", e.what());
   }

@@ -16,6 +16,11 @@
 //     readability; buffers go back to a per-thread pool), which is what keeps
 //     10k idle connections within a few MiB.
 //
+// TLS (optional, tls.h): the handshake must finish within the request timeout;
+// reads then go through the TLS stream the same way (non-blocking first),
+// writes are always asynchronous (a TLS record must be written whole), and a
+// closing connection is closed without the half-close linger.
+//
 // Limits (on by default, as in http::Server): header bytes (431), body bytes
 // (413), whole-request timeout (408 if a request had started, else a silent
 // close), keep-alive idle timeout, write timeout (= request timeout), connection
@@ -31,6 +36,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -103,7 +110,8 @@ class UpstreamWaiter {
 class ClientConnection final : public UpstreamWaiter,
                                public std::enable_shared_from_this<ClientConnection> {
  public:
-  ClientConnection(asio::ip::tcp::socket&& socket, std::shared_ptr<Frontend> frontend);
+  ClientConnection(asio::ip::tcp::socket&& socket, std::shared_ptr<Frontend> frontend,
+                   std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
@@ -140,10 +148,19 @@ class ClientConnection final : public UpstreamWaiter,
   void check_deadline(Steady::time_point now);
   void take_buffer();
   void give_back_buffer();
+  // Plain or TLS: the socket operations the connection uses.
+  std::size_t sync_read(asio::mutable_buffer b, boost::system::error_code& ec);
+  template <class Handler>
+  void async_read(asio::mutable_buffer b, Handler&& h);
+  template <class Handler>
+  void async_write_all(asio::const_buffer b, Handler&& h);
   bool partly_read() const;
   void reset_parser();
 
   asio::ip::tcp::socket socket_;
+  // TLS: the context this connection was accepted with, and the stream over socket_.
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
   std::shared_ptr<Frontend> frontend_;
   asio::ip::tcp::endpoint remote_;
   std::optional<boost::beast::flat_buffer> buffer_;
@@ -178,10 +195,11 @@ class RequestSink {
 class Frontend : public std::enable_shared_from_this<Frontend> {
  public:
   // Binds and listens at once (throws std::system_error; start-up only).
-  static std::shared_ptr<Frontend> create(asio::io_context& ioc,
-                                          const asio::ip::tcp::endpoint& endpoint,
-                                          RequestSink& sink, FrontendLimits limits,
-                                          bool reuse_port);
+  // `tls`: when set, every connection is TLS with the context it holds at accept time.
+  static std::shared_ptr<Frontend> create(
+      asio::io_context& ioc, const asio::ip::tcp::endpoint& endpoint, RequestSink& sink,
+      FrontendLimits limits, bool reuse_port,
+      const std::atomic<std::shared_ptr<asio::ssl::context>>* tls = nullptr);
   ~Frontend();
   asio::ip::tcp::endpoint local_endpoint() const { return local_; }
   void start();  // begin accepting and sweeping (call on or before the io thread runs)
@@ -215,6 +233,7 @@ class Frontend : public std::enable_shared_from_this<Frontend> {
   bool stopped_ = false;
   std::vector<boost::beast::flat_buffer> buffers_;  // idle read buffers for reuse
   std::vector<std::function<void(Steady::time_point)>> sweepers_;
+  const std::atomic<std::shared_ptr<asio::ssl::context>>* tls_ = nullptr;
 };
 
 // The response bytes for `res` as ClientConnection::respond sends them.

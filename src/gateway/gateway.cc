@@ -17,6 +17,7 @@
 #include "gateway/frontend.h"
 #include "gateway/pipeline.h"
 #include "gateway/proxy.h"
+#include "gateway/tls.h"
 #include "gateway/upstream.h"
 #include "http/log.h"
 
@@ -95,6 +96,9 @@ std::vector<std::string> restart_only_changes(const GatewayConfig& a, const Gate
     out.push_back("token_cache");
   if (a.revocations.url != b.revocations.url) out.push_back("revocations");
   if (a.rate_limits.redis != b.rate_limits.redis) out.push_back("rate_limits.redis");
+  if (a.tls.has_value() != b.tls.has_value() ||
+      (a.tls && (a.tls->cert_file != b.tls->cert_file || a.tls->key_file != b.tls->key_file)))
+    out.push_back("tls");
   return out;
 }
 
@@ -273,6 +277,7 @@ struct Gateway::Impl {
   Metrics& metrics;
   std::unique_ptr<AdminServer> admin;
   std::shared_ptr<AccessLogWriter> log_writer;  // one thread writing every worker's access log
+  std::atomic<std::shared_ptr<asio::ssl::context>> tls;  // null: plain HTTP (loopback only)
   std::uint16_t port = 0;
   std::size_t thread_count = 0;
   // Declared after the shared state, so destroyed before it: the workers' handlers point into
@@ -347,11 +352,17 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
                                          const core::Clock& clock, GatewayDeps deps) {
   for (const auto& i : config.issuers)
     if (i.issuer.empty()) throw catalog::ConfigError("gateway: an issuer has an empty 'issuer'");
+  if (!config.tls && !is_loopback_listen(config.listen))
+    throw catalog::ConfigError(core::strf(
+        "gateway: listen '{}' is not a loopback address: plain HTTP is only allowed on loopback; "
+        "give it 'tls' (cert_file and key_file) to serve other addresses",
+        config.listen));
   const std::size_t n = config.threads > 0 ? static_cast<std::size_t>(config.threads)
                                            : std::max(1u, std::thread::hardware_concurrency());
   auto impl = std::make_unique<Impl>(n);
   impl->config = std::move(config);
   impl->clock = &clock;
+  if (impl->config.tls) impl->tls.store(make_server_tls(*impl->config.tls));
   const auto fetch_timeout = impl->config.limits.jwks_fetch_timeout;
   impl->jwks = JwksCache::create(impl->config.issuers,
                                  deps.fetcher ? std::move(deps.fetcher) : JwksFetcher::create(fetch_timeout),
@@ -389,7 +400,8 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
       w->log = std::make_unique<AccessLog>(impl->log_writer);
     }
     // Every listener binds with SO_REUSEPORT; with port 0 the first one picks the port for all.
-    w->frontend = Frontend::create(w->ioc, endpoint, *w, flimits, /*reuse_port=*/true);
+    w->frontend = Frontend::create(w->ioc, endpoint, *w, flimits, /*reuse_port=*/true,
+                                   impl->config.tls ? &impl->tls : nullptr);
     for (auto& [name, up] : w->upstreams)
       w->frontend->add_sweeper([u = up.get()](Steady::time_point now) { u->sweep(now); });
     if (w->introspection)
@@ -458,8 +470,10 @@ void Gateway::reload(const GatewayConfig& next, std::shared_ptr<const catalog::C
   std::lock_guard lock(g.reload_mutex);
   const GatewayConfig effective = reloaded(g.config, next);
   const auto current = g.policy.load(std::memory_order_acquire);
-  // Throws catalog::ConfigError: the running snapshot stays.
+  // Both throw catalog::ConfigError: the running snapshot and certificate stay.
   auto built = Policy::build(effective, std::move(catalog), g.jwks, *g.clock, current->generation() + 1);
+  // The certificate and key files named at start are read again (rotated certificates).
+  auto tls = g.config.tls ? make_server_tls(*g.config.tls) : nullptr;
   const auto ignored = restart_only_changes(g.config, next);
   if (!ignored.empty()) {
     boost::json::array names;
@@ -474,6 +488,7 @@ void Gateway::reload(const GatewayConfig& next, std::shared_ptr<const catalog::C
   g.config.blocked_clients = effective.blocked_clients;
   g.config.rate_limits = effective.rate_limits;
   g.install(std::move(built));
+  if (tls) g.tls.store(std::move(tls), std::memory_order_release);
   http::log_json("app", {{"msg", "gateway policy reloaded"},
                          {"version", version},
                          {"generation", g.generation.load()}});
