@@ -224,47 +224,4 @@ std::string_view reason_for(http::UpstreamError error) {
   return "upstream_error";
 }
 
-namespace {
-
-class ProxyImpl final : public Proxy {
- public:
-  ProxyImpl(boost::asio::io_context& ioc, const std::map<std::string, std::string>& upstreams,
-            http::UpstreamLimits limits) {
-    for (const auto& [name, url] : upstreams) {
-      const auto hp = parse_http_origin(url);
-      if (!hp)
-        throw catalog::ConfigError("upstream '" + name + "': '" + url +
-                                   "' is not an http://host:port URL");
-      pools_.emplace(name, http::UpstreamPool::create(ioc, hp->host, hp->port, limits));
-    }
-  }
-  bool has_upstream(std::string_view name) const override {
-    return pools_.find(name) != pools_.end();
-  }
-
-  void forward(std::string_view upstream, http::Request&& request, Done done) override {
-    auto it = pools_.find(upstream);
-    if (it == pools_.end()) {
-      done(std::unexpected(http::UpstreamError::kConnectFailed));
-      return;
-    }
-    it->second->async_send(std::move(request), std::move(done));
-  }
-
-  void close() override {
-    for (auto& [name, pool] : pools_) pool->close();
-  }
-
- private:
-  std::map<std::string, std::shared_ptr<http::UpstreamPool>, std::less<>> pools_;
-};
-
-}  // namespace
-
-std::unique_ptr<Proxy> Proxy::create(boost::asio::io_context& ioc,
-                                     const std::map<std::string, std::string>& upstreams,
-                                     http::UpstreamLimits limits) {
-  return std::make_unique<ProxyImpl>(ioc, upstreams, limits);
-}
-
 }  // namespace tollgate::gateway

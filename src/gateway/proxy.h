@@ -12,16 +12,10 @@
 // and the pipeline refuses tokens whose identity values are not safe header
 // text (header_safe), so a claim can never inject a header.
 //
-// Threading: a Proxy belongs to one io_context (one per gateway thread) and
-// holds one keep-alive http::UpstreamPool per upstream on it; it is not
-// thread-safe and must only be used from its io_context's thread.
+// The connections themselves are upstream.h's. Pure functions; thread-safe.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <expected>
-#include <functional>
-#include <map>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,20 +73,5 @@ http::Response make_downstream_response(http::Response&& upstream, std::string_v
 Refusal refusal_for(http::UpstreamError error);
 // Reason code for logs and metrics: "upstream_connect_failed", "upstream_timeout", ...
 std::string_view reason_for(http::UpstreamError error);
-
-class Proxy {
- public:
-  virtual ~Proxy() = default;
-  // `upstreams`: name -> http://host:port (validated at configuration load).
-  static std::unique_ptr<Proxy> create(boost::asio::io_context& ioc,
-                                       const std::map<std::string, std::string>& upstreams,
-                                       http::UpstreamLimits limits);
-
-  using Done = std::function<void(std::expected<http::Response, http::UpstreamError>)>;
-  virtual bool has_upstream(std::string_view name) const = 0;
-  // REQUIRES: has_upstream(name). Calls `done` exactly once, on this io_context.
-  virtual void forward(std::string_view upstream, http::Request&& request, Done done) = 0;
-  virtual void close() = 0;
-};
 
 }  // namespace tollgate::gateway
