@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/strf.h"
+#include "gateway/jwks_fetcher.h"
 
 namespace tollgate::gateway {
 namespace {
@@ -68,17 +69,15 @@ IssuerConfig parse_issuer(const YAML::Node& n) {
   c.issuer = catalog::require_string(n, "issuer", where);
   const std::string iw = core::strf("issuer '{}'", c.issuer);
   c.jwks_uri = catalog::get_optional_string(n, "jwks_uri");
-  if (c.jwks_uri && !is_fetchable_url(*c.jwks_uri))
-    fail(n["jwks_uri"],
-         core::strf("{}: jwks_uri '{}' must be an http:// URL (https:// comes with TLS support)",
-                    iw, *c.jwks_uri));
+  if (c.jwks_uri && !is_key_source_url(*c.jwks_uri))
+    fail(n["jwks_uri"], core::strf("{}: jwks_uri '{}' must be an https:// or http:// URL", iw, *c.jwks_uri));
   c.discovery = catalog::get_bool(n, "discovery", false);
   if (c.discovery && c.jwks_uri)
     fail(n, core::strf("{}: give either jwks_uri or discovery, not both", iw));
-  if (c.discovery && !is_fetchable_url(c.issuer))
+  if (c.discovery && !is_key_source_url(c.issuer))
     fail(n["discovery"],
-         core::strf("{}: discovery needs an http:// issuer URL for now (https:// comes with TLS "
-                    "support); give jwks_uri, pem_keys or jwks_file instead",
+         core::strf("{}: discovery needs an https:// or http:// issuer URL; give jwks_uri, pem_keys "
+                    "or jwks_file instead",
                     iw));
   if (const YAML::Node keys = n["pem_keys"]; keys && !keys.IsNull()) {
     if (!keys.IsSequence()) fail(keys, core::strf("{}: 'pem_keys' must be a list", iw));
@@ -258,7 +257,8 @@ GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
   if (!section || section.IsNull()) return c;
   check_keys(section,
              {"listen", "threads", "issuers", "upstreams", "limits", "access_log", "token_cache",
-              "products", "blocked_clients", "revocations", "rate_limits", "admin_listen", "tls"},
+              "products", "blocked_clients", "revocations", "rate_limits", "admin_listen", "tls",
+              "jwks_ca_file"},
              "the 'gateway' section");
   c.listen = catalog::get_string(section, "listen", c.listen);
   c.threads = static_cast<int>(catalog::get_int(section, "threads", 0, 0, 256));
@@ -302,6 +302,7 @@ GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
     if (b.empty()) fail(section["blocked_clients"], "blocked_clients: a client id is empty");
   c.revocations = parse_revocations(section["revocations"]);
   c.rate_limits = parse_rate_limits(section["rate_limits"]);
+  c.jwks_ca_file = catalog::get_optional_string(section, "jwks_ca_file");
   if (const YAML::Node tls = section["tls"]; tls && !tls.IsNull()) {
     check_keys(tls, {"cert_file", "key_file"}, "gateway 'tls'");
     TlsConfig t;

@@ -33,7 +33,7 @@ struct PemKey {
 // least one source is required.
 struct IssuerConfig {
   std::string issuer;                   // the exact "iss" value
-  std::optional<std::string> jwks_uri;  // http:// only for now
+  std::optional<std::string> jwks_uri;  // https:// (verified, jwks_fetcher.h) or http://
   // Fetch <issuer>/.well-known/oauth-authorization-server, then
   // <issuer>/.well-known/openid-configuration, to find the jwks_uri.
   bool discovery = false;
@@ -124,6 +124,8 @@ struct GatewayConfig {
   std::string admin_listen = "127.0.0.1:9901";
   bool admin_listen_explicit = false;
   std::optional<TlsConfig> tls;  // TLS termination; required unless `listen` is loopback
+  // Trust anchors (PEM bundle) for https:// key sources; absent = the system store.
+  std::optional<std::string> jwks_ca_file;
 
   // Parse the `gateway:` section; a null/undefined node gives the defaults.
   // Throws catalog::ConfigError.

@@ -90,7 +90,7 @@ TEST(GatewayConfig, RefusesBadSections) {
   EXPECT_EQ(error_of("listen: x\nthreds: 2\n"),
             "line 2, column 1: unknown key 'threds' in the 'gateway' section; allowed: listen, "
             "threads, issuers, upstreams, limits, access_log, token_cache, products, "
-            "blocked_clients, revocations, rate_limits, admin_listen, tls");
+            "blocked_clients, revocations, rate_limits, admin_listen, tls, jwks_ca_file");
   EXPECT_EQ(error_of("issuers:\n  - issuer: https://as\n"),
             "line 2, column 5: issuer 'https://as' has no key source: give jwks_uri, discovery: "
             "true, pem_keys or "
@@ -99,11 +99,13 @@ TEST(GatewayConfig, RefusesBadSections) {
                      "jwks_file: /b}\n")
                 .find("issuer 'https://as' is listed twice"),
             std::string::npos);
-  EXPECT_NE(error_of("issuers:\n  - {issuer: https://as, jwks_uri: 'https://as/jwks'}\n")
-                .find("must be an http://"),
+  EXPECT_EQ(error_of("issuers:\n  - {issuer: https://as, jwks_uri: 'https://as/jwks'}\n"), "no error");
+  EXPECT_NE(error_of("issuers:\n  - {issuer: https://as, jwks_uri: 'ftp://as/jwks'}\n")
+                .find("must be an https:// or http:// URL"),
             std::string::npos);
-  EXPECT_NE(error_of("issuers:\n  - {issuer: https://as, discovery: true}\n")
-                .find("discovery needs an http://"),
+  EXPECT_EQ(error_of("issuers:\n  - {issuer: https://as, discovery: true}\n"), "no error");
+  EXPECT_NE(error_of("issuers:\n  - {issuer: urn:as, discovery: true}\n")
+                .find("discovery needs an https:// or http:// issuer URL"),
             std::string::npos);
   EXPECT_NE(error_of("upstreams:\n  network: http://127.0.0.1:9200/api\n")
                 .find("is not an http://host:port URL"),

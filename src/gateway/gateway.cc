@@ -365,7 +365,8 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
   if (impl->config.tls) impl->tls.store(make_server_tls(*impl->config.tls));
   const auto fetch_timeout = impl->config.limits.jwks_fetch_timeout;
   impl->jwks = JwksCache::create(impl->config.issuers,
-                                 deps.fetcher ? std::move(deps.fetcher) : JwksFetcher::create(fetch_timeout),
+                                 deps.fetcher ? std::move(deps.fetcher)
+                                              : JwksFetcher::create(fetch_timeout, impl->config.jwks_ca_file),
                                  clock);
   impl->install(Policy::build(impl->config, std::move(catalog), impl->jwks, clock, 1));
   impl->revocations = Revocations::create(

@@ -15,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "gateway/frontend.h"
 #include "gateway/gateway.h"
+#include "gateway/jwks_fetcher.h"
 #include "gateway/test_util.h"
 #include "http/test_support.h"
 
@@ -210,6 +212,53 @@ TEST(GatewayTlsConfig, PlainHttpOnlyOnLoopbackAndBadFilesRefused) {
   EXPECT_THROW(make_server_tls({"/nonexistent/cert.pem", (d1 / "key.pem").string()}), catalog::ConfigError);
   std::filesystem::remove_all(d1);
   std::filesystem::remove_all(d2);
+}
+
+// An https:// key source: fetched when its certificate chains to the configured CA file and
+// names the host; refused against the system store (self-signed) and under another name.
+class JwksDocs final : public RequestSink {
+ public:
+  void on_request(const std::shared_ptr<ClientConnection>& conn, http::Request&& req) override {
+    http::Response r{bhttp::status::not_found, 11};
+    if (req.target() == "/jwks.json") {
+      r.result(bhttp::status::ok);
+      r.set(bhttp::field::content_type, "application/json");
+      r.body() = public_jwks().to_public_json();
+    }
+    conn->respond(r);
+  }
+  void on_upstream(const std::shared_ptr<ClientConnection>&,
+                   std::expected<http::Response, http::UpstreamError>&&) override {}
+};
+
+TEST(HttpsJwks, VerifiedFetch) {
+  const auto dir = temp_dir("jwks");
+  make_cert(dir, "keys");
+  std::atomic<std::shared_ptr<ssl::context>> ctx{
+      make_server_tls({(dir / "cert.pem").string(), (dir / "key.pem").string()})};
+  JwksDocs docs;
+  http::testing::IoThread io;
+  auto front = io.run([&] {
+    auto f = Frontend::create(io.ioc(), http::testing::loopback0(), docs, {}, false, &ctx);
+    f->start();
+    return f;
+  });
+  const std::string port = std::to_string(front->local_endpoint().port());
+  auto trusted = JwksFetcher::create(3000ms, (dir / "cert.pem").string());
+  auto ok = trusted->fetch_jwks("https://127.0.0.1:" + port + "/jwks.json");
+  ASSERT_TRUE(ok) << ok.error();
+  EXPECT_EQ(ok->keys().size(), 2u);
+  EXPECT_FALSE(trusted->fetch_jwks("https://127.0.0.1:" + port + "/missing"));
+  auto system_store = JwksFetcher::create(3000ms);
+  auto untrusted = system_store->fetch_jwks("https://127.0.0.1:" + port + "/jwks.json");
+  ASSERT_FALSE(untrusted);
+  EXPECT_NE(untrusted.error().find("tls handshake"), std::string::npos) << untrusted.error();
+  auto wrong_name = trusted->fetch_jwks("https://localhost:" + port + "/jwks.json");
+  ASSERT_FALSE(wrong_name);
+  EXPECT_NE(wrong_name.error().find("tls handshake"), std::string::npos) << wrong_name.error();
+  io.run([&] { front->stop(); });
+  io.shutdown();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
