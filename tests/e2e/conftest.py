@@ -88,6 +88,16 @@ authz:
         self.log.flush()
         return (self.tmp / "tollgate.log").read_text(errors="replace")
 
+    def wait_log(self, needle, timeout=5.0):
+        """The log once it holds needle (the access log is written by its own thread, a
+        moment after the response); the whole log if the timeout passes first."""
+        deadline = time.time() + timeout
+        text = self.logs()
+        while needle not in text and time.time() < deadline:
+            time.sleep(0.05)
+            text = self.logs()
+        return text
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -132,6 +132,16 @@ gateway:
         self.log.flush()
         return (self.tmp / "tollgate.log").read_text(errors="replace")
 
+    def wait_log(self, needle, timeout=5.0):
+        """The log once it holds needle (the access log is written by its own thread, a
+        moment after the response); the whole log if the timeout passes first."""
+        deadline = time.time() + timeout
+        text = self.logs()
+        while needle not in text and time.time() < deadline:
+            time.sleep(0.05)
+            text = self.logs()
+        return text
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -225,7 +235,7 @@ def test_embedded_and_remote_keys_never_used(gw):
         assert srv.hits == 0
     finally:
         srv.close()
-    assert '"reason":"embedded_key_refused"' in gw.logs()
+    assert '"reason":"embedded_key_refused"' in gw.wait_log('"reason":"embedded_key_refused"')
 
 
 def test_kid_traversal_and_injection(gw):
@@ -363,7 +373,7 @@ def test_revoked_token_refused_within_seconds(gw):
             break
         time.sleep(0.2)
     assert_401(r)
-    assert '"reason":"token_revoked"' in gw.logs()
+    assert '"reason":"token_revoked"' in gw.wait_log('"reason":"token_revoked"')
     assert gw.call(gw.token()).status_code == 200  # a new token of the same client passes
 
 
