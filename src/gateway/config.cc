@@ -63,7 +63,7 @@ IssuerConfig parse_issuer(const YAML::Node& n) {
   const std::string where = "an entry of 'issuers'";
   check_keys(n,
              {"issuer", "jwks_uri", "discovery", "pem_keys", "jwks_file", "audiences", "algorithms",
-              "required_typ", "clock_skew", "jwks_refresh"},
+              "required_typ", "clock_skew", "jwks_refresh", "jwks_max_stale"},
              where);
   IssuerConfig c;
   c.issuer = catalog::require_string(n, "issuer", where);
@@ -103,6 +103,9 @@ IssuerConfig parse_issuer(const YAML::Node& n) {
   // us.
   c.jwks_refresh =
       catalog::get_duration(n, "jwks_refresh", seconds{300}, seconds{10}, seconds{86400});
+  // At least a few refresh periods; at most a week of an unreachable issuer.
+  c.jwks_max_stale =
+      catalog::get_duration(n, "jwks_max_stale", seconds{86400}, seconds{60}, seconds{7 * 86400});
   return c;
 }
 

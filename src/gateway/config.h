@@ -47,6 +47,10 @@ struct IssuerConfig {
   std::string required_typ = "at+jwt";
   std::chrono::seconds clock_skew{30};
   std::chrono::seconds jwks_refresh{300};
+  // Stale-if-error grace: fetched keys are kept while the issuer is unreachable,
+  // but not longer than this after the last successful fetch (then only the
+  // static keys remain, so a withdrawn key cannot stay trusted for ever).
+  std::chrono::seconds jwks_max_stale{86400};
 };
 
 // What a subscriber-data product does when the revocation set is older than

@@ -228,6 +228,19 @@ class JwksCacheImpl final : public JwksCache {
       if (s.config.discovery) s.resolved_jwks_uri.reset();
     }
     s.fetch_failed.fetch_add(1, std::memory_order_relaxed);
+    // Bounded grace: fetched keys do not outlive jwks_max_stale without a successful fetch.
+    const std::int64_t last = s.last_success_unix.load();
+    const std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (last != 0 && now_s - last > s.config.jwks_max_stale.count() &&
+        s.snapshot.load()->keys().size() > s.static_keys.size()) {
+      s.snapshot.store(std::make_shared<const core::Jwks>(s.static_keys), std::memory_order_release);
+      key_removals_.fetch_add(1, std::memory_order_release);
+      http::log_json("app",
+                     {{"msg", "jwks: the issuer has been unreachable beyond jwks_max_stale; its fetched keys are dropped"},
+                      {"reason", "jwks_stale_beyond_grace"},
+                      {"issuer", s.config.issuer}},
+                     http::LogLevel::kError);
+    }
     s.next_refresh =
         now + std::min<std::chrono::seconds>(s.config.jwks_refresh, kRetryAfterFailure);
     http::log_json("app",

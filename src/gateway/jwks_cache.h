@@ -11,8 +11,9 @@
 //    kUnknownKidRefreshInterval per issuer, so a flood of random kids costs one
 //    fetch per interval. The request itself still fails (kid_unknown);
 //  * a failed fetch keeps the previous keys (stale-if-error), is logged, and is
-//    retried after kRetryAfterFailure. Staleness is unbounded for now (a bounded
-//    grace comes with the production gateway).
+//    retried after kRetryAfterFailure — for at most IssuerConfig::jwks_max_stale
+//    after the last successful fetch; past it the fetched keys are dropped
+//    (static keys stay), which counts as a key removal.
 //
 // Thread-safety: keys() and request_refresh() are safe from any thread and
 // never block on I/O (keys() is one atomic shared_ptr load). poll() does the

@@ -162,6 +162,30 @@ TEST_F(JwksCacheTest, StaleKeysKeptOnFailure) {
   EXPECT_FALSE(has(*c, "ec-1"));
 }
 
+// Stale-if-error is bounded: past jwks_max_stale without a successful fetch the fetched keys are
+// dropped (a key removal: token caches clear), static keys stay.
+TEST_F(JwksCacheTest, StaleGraceIsBounded) {
+  fetcher_->set(public_jwks(), false);
+  auto issuer = test_issuer();
+  issuer.jwks_max_stale = std::chrono::seconds(600);
+  auto c = make(issuer);
+  c->poll();
+  ASSERT_TRUE(has(*c, "ec-1"));
+  fetcher_->set({}, true);
+  clock_.advance(600s);
+  c->poll();
+  EXPECT_TRUE(has(*c, "ec-1"));  // exactly at the bound: still kept
+  EXPECT_EQ(c->key_removals(), 0u);
+  clock_.advance(5s);
+  c->poll();
+  EXPECT_FALSE(has(*c, "ec-1"));
+  EXPECT_EQ(c->key_removals(), 1u);
+  fetcher_->set(public_jwks(), false);  // the issuer is back: keys return at the next retry
+  clock_.advance(5s);
+  c->poll();
+  EXPECT_TRUE(has(*c, "ec-1"));
+}
+
 // Discovery finds the jwks_uri through the fetcher before fetching the keys.
 TEST_F(JwksCacheTest, DiscoveryResolvesJwksUri) {
   fetcher_->set(public_jwks(), false);
