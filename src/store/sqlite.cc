@@ -66,18 +66,30 @@ std::string_view to_string(StoreErrorCode code) {
 
 // --- Statement -------------------------------------------------------------
 
+void Statement::release() {
+  if (!stmt_) return;
+  if (slot_ && *slot_ == nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    *slot_ = stmt_;  // back in the cache
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+  stmt_ = nullptr;
+  slot_ = nullptr;
+}
+
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    if (stmt_) sqlite3_finalize(stmt_);
+    release();
     db_ = other.db_;
     stmt_ = std::exchange(other.stmt_, nullptr);
+    slot_ = std::exchange(other.slot_, nullptr);
   }
   return *this;
 }
 
-Statement::~Statement() {
-  if (stmt_) sqlite3_finalize(stmt_);
-}
+Statement::~Statement() { release(); }
 
 StoreResult<void> Statement::check_bind(int rc) {
   if (rc != SQLITE_OK) return fail(db_, rc, "bind");
@@ -149,14 +161,14 @@ std::string Statement::column_text(int column) const {
 // --- Transaction -------------------------------------------------------------
 
 Transaction::~Transaction() {
-  if (conn_) (void)conn_->exec("ROLLBACK");
+  if (conn_) (void)conn_->exec_cached("ROLLBACK");
 }
 
 StoreResult<void> Transaction::commit() {
   if (!conn_)
     return std::unexpected(
         StoreError{StoreErrorCode::kInternal, "commit of a finished transaction"});
-  auto r = conn_->exec("COMMIT");
+  auto r = conn_->exec_cached("COMMIT");
   if (r) conn_ = nullptr;  // on failure the destructor rolls back
   return r;
 }
@@ -176,22 +188,44 @@ StoreResult<void> Connection::exec(std::string_view sql) {
 }
 
 StoreResult<Statement> Connection::prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end() && it->second != nullptr)
+    return Statement(db_, std::exchange(it->second, nullptr), &it->second);  // handed out
+  // Cache it when the text is new and there is room; a text whose statement is
+  // in use right now gets a private one.
+  const bool cache = it == cache_.end() && cache_.size() < kMaxCachedStatements;
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, &tail);
   if (rc != SQLITE_OK) {
     if (stmt) sqlite3_finalize(stmt);
     return fail(db_, rc, "prepare");
   }
   if (!stmt)
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "prepare: empty statement"});
-  return Statement(db_, stmt);
+  if (!cache) return Statement(db_, stmt, nullptr);
+  auto [slot, inserted] = cache_.emplace(std::string(sql), nullptr);  // handed out
+  (void)inserted;
+  return Statement(db_, stmt, &slot->second);
+}
+
+void Connection::finalize_cache() {
+  for (auto& [text, stmt] : cache_)
+    if (stmt) sqlite3_finalize(stmt);
+  cache_.clear();
+}
+
+StoreResult<void> Connection::exec_cached(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return std::unexpected(std::move(st.error()));
+  return st->run();
 }
 
 StoreResult<Transaction> Connection::transaction() {
   // IMMEDIATE takes the write lock now, so a read-then-write inside the
   // transaction cannot fail half-way with SQLITE_BUSY on lock upgrade.
-  if (auto r = exec("BEGIN IMMEDIATE"); !r) return std::unexpected(std::move(r.error()));
+  if (auto r = exec_cached("BEGIN IMMEDIATE"); !r) return std::unexpected(std::move(r.error()));
   return Transaction(this);
 }
 
@@ -245,7 +279,10 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   return database;
 }
 
-Database::~Database() { sqlite3_close_v2(conn_.db_); }
+Database::~Database() {
+  conn_.finalize_cache();
+  sqlite3_close_v2(conn_.db_);
+}
 
 // --- Migrations --------------------------------------------------------------
 

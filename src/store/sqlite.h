@@ -18,6 +18,12 @@
 //   instead of failing at once; past the timeout the call fails with kBusy.
 // - Schema: `migrate` applies numbered migrations per component, recorded in
 //   the `schema_version` table; it is idempotent and each step is atomic.
+// - Prepared statements are cached per connection, keyed by their SQL text:
+//   `prepare` of a text seen before hands out the cached statement (reset,
+//   bindings cleared when it comes back), so the hot paths (client lookup,
+//   audit append) never re-parse SQL. A text whose cached statement is in use
+//   is prepared afresh and finalized after use; the cache holds at most
+//   kMaxCachedStatements texts (statements beyond it are not cached).
 #pragma once
 
 #include <chrono>
@@ -30,6 +36,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 struct sqlite3;
@@ -58,11 +65,15 @@ template <class T>
 using StoreResult = std::expected<T, StoreError>;
 
 // A prepared statement, move-only. Bind indexes are 1-based; column indexes 0-based.
+class Connection;
+
 class Statement {
  public:
   Statement() = default;
   Statement(Statement&& other) noexcept
-      : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+      : db_(other.db_),
+        stmt_(std::exchange(other.stmt_, nullptr)),
+        slot_(std::exchange(other.slot_, nullptr)) {}
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -93,13 +104,16 @@ class Statement {
 
  private:
   friend class Connection;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, sqlite3_stmt** slot)
+      : db_(db), stmt_(stmt), slot_(slot) {}
   StoreResult<void> check_bind(int rc);
+  void release();  // back to the owner's cache, or finalized
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  // Non-null: stmt_ belongs to this slot of its connection's cache (a map node:
+  // stable until the Database closes).
+  sqlite3_stmt** slot_ = nullptr;
 };
-
-class Connection;
 
 // RAII transaction (BEGIN IMMEDIATE): rolled back on destruction unless committed.
 class Transaction {
@@ -128,10 +142,22 @@ class Connection {
   StoreResult<Transaction> transaction();
   std::int64_t changes() const;  // rows modified by the last INSERT/UPDATE/DELETE
 
+  static constexpr std::size_t kMaxCachedStatements = 256;
+
  private:
   friend class Database;
+  friend class Transaction;
   explicit Connection(sqlite3* db) : db_(db) {}
+  // One statement without rows through the cache (BEGIN, COMMIT, ROLLBACK).
+  StoreResult<void> exec_cached(std::string_view sql);
+  void finalize_cache();
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   sqlite3* db_;
+  // SQL text -> its cached statement; nullptr while the statement is handed out.
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
 };
 
 struct OpenOptions {

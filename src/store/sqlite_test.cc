@@ -161,6 +161,63 @@ TEST(Statement, BadSqlIsInternal) {
   EXPECT_NE(st.error().message.find("syntax error"), std::string::npos) << st.error().message;
 }
 
+// The statement cache: a statement given back has its bindings cleared and is
+// reset; the same text prepared while its cached statement is in use gets a
+// private statement, and both work; a schema change is seen by the cached one.
+TEST(Statement, CachedStatementsAreResetAndNestable) {
+  TempDir tmp;
+  auto db = Database::open(tmp.path() / "t.db");
+  ASSERT_TRUE(db);
+  (*db)->run([](Connection& c) {
+    ASSERT_TRUE(c.exec("CREATE TABLE t(k TEXT PRIMARY KEY, v INTEGER)"));
+    for (std::int64_t i = 0; i < 3; ++i) {
+      auto ins = c.prepare("INSERT INTO t(k, v) VALUES(?1, ?2)");
+      ASSERT_TRUE(ins);
+      ASSERT_TRUE(ins->bind_all(std::string("k") + std::to_string(i), i));
+      ASSERT_TRUE(ins->run());
+    }
+    {
+      auto first = c.prepare("SELECT v FROM t WHERE k = ?1");
+      ASSERT_TRUE(first);
+      ASSERT_TRUE(first->bind(1, "k1"));
+      ASSERT_TRUE(*first->step());
+      auto second = c.prepare("SELECT v FROM t WHERE k = ?1");  // first is still in use
+      ASSERT_TRUE(second);
+      ASSERT_TRUE(second->bind(1, "k2"));
+      ASSERT_TRUE(*second->step());
+      EXPECT_EQ(first->column_int64(0), 1);
+      EXPECT_EQ(second->column_int64(0), 2);
+    }
+    auto again = c.prepare("SELECT v FROM t WHERE k = ?1");
+    ASSERT_TRUE(again);
+    auto row = again->step();  // bindings were cleared: k = NULL matches nothing
+    ASSERT_TRUE(row);
+    EXPECT_FALSE(*row);
+  });
+  (*db)->run([](Connection& c) {
+    ASSERT_TRUE(c.exec("ALTER TABLE t ADD COLUMN w INTEGER DEFAULT 7"));
+    auto st = c.prepare("SELECT v FROM t WHERE k = ?1");
+    ASSERT_TRUE(st);
+    ASSERT_TRUE(st->bind(1, "k0"));
+    ASSERT_TRUE(*st->step());
+    EXPECT_EQ(st->column_int64(0), 0);
+  });
+  // A failed step leaves the cached statement usable.
+  (*db)->run([](Connection& c) {
+    for (int i = 0; i < 2; ++i) {
+      auto ins = c.prepare("INSERT INTO t(k, v) VALUES(?1, ?2)");
+      ASSERT_TRUE(ins);
+      ASSERT_TRUE(ins->bind_all(std::string("k0"), std::int64_t{9}));
+      auto r = ins->run();
+      ASSERT_FALSE(r);
+      EXPECT_EQ(r.error().code, StoreErrorCode::kConflict);
+    }
+    auto ins = c.prepare("INSERT INTO t(k, v) VALUES(?1, ?2)");
+    ASSERT_TRUE(ins->bind_all(std::string("k9"), std::int64_t{9}));
+    EXPECT_TRUE(ins->run());
+  });
+}
+
 constexpr Migration kTwoSteps[] = {
     {1, "CREATE TABLE one(x INTEGER);"},
     {2, "CREATE TABLE two(y INTEGER); INSERT INTO one VALUES(42);"},
