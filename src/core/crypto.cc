@@ -1,8 +1,10 @@
 // crypto.cc — CSPRNG, SHA-256, constant-time comparison, secret hashing (see crypto.h).
 #include "core/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -15,17 +17,43 @@ namespace {
 constexpr std::string_view kSecretScheme = "sha256";
 constexpr std::size_t kSaltBytes = 16;
 
+// Algorithms fetched once per process: the implicit fetch behind EVP_sha256()
+// and EVP_Q_mac costs a provider lookup (locks, string compares) on every call,
+// which showed in the token endpoint's profile (audit hashes, secret checks).
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!m) std::abort();  // SHA-256 is always available; failure means a broken library.
+    return m;
+  }();
+  return md;
+}
+
+EVP_MAC* hmac_mac() {
+  static EVP_MAC* mac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!m) std::abort();
+    return m;
+  }();
+  return mac;
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(EVP_MAX_MD_SIZE, '\0');
   std::size_t len = 0;
   // A key of length zero still needs a non-null pointer.
   static const unsigned char kEmpty = 0;
   const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, k, key.size(),
-                reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                reinterpret_cast<unsigned char*>(out.data()), out.size(), &len) == nullptr) {
-    std::abort();  // HMAC-SHA256 is always available; failure means a broken library.
-  }
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac_mac());
+  const bool ok =
+      ctx && EVP_MAC_init(ctx, k, key.size(), params) == 1 &&
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+      EVP_MAC_final(ctx, reinterpret_cast<unsigned char*>(out.data()), &len, out.size()) == 1;
+  EVP_MAC_CTX_free(ctx);
+  if (!ok) std::abort();  // HMAC-SHA256 is always available; failure means a broken library.
   out.resize(len);
   return out;
 }
@@ -63,7 +91,7 @@ std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
   if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-                 EVP_sha256(), nullptr) != 1 ||
+                 sha256_md(), nullptr) != 1 ||
       len != 32) {
     std::abort();
   }
