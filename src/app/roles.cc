@@ -150,8 +150,13 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   std::unique_ptr<gateway::Gateway> gw;
   std::optional<DemoClient> demo;
 
+  // One subscriber store for the process: the network role serves it and the
+  // authorization server's network directory (handset IPs, operator tokens) reads it.
+  std::shared_ptr<const network::SubscriberStore> subscribers;
+  if (options.network || options.authz) subscribers = network::load_subscribers(ncfg, clock);
+
   if (options.network) {
-    network_service = network::NetworkService::create(ncfg, clock);
+    network_service = network::NetworkService::create(ncfg, clock, subscribers);
     network_server = std::make_unique<ServerGroup>(
         "network", ncfg.listen,
         http::make_sync_handler([s = network_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
@@ -167,7 +172,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     governance = authz::Governance::open(
         {.config = acfg, .data_dir = cfg.data_dir, .catalog = catalog, .clients = clients, .keys = keys, .clock = &clock});
     auto three_legged = make_three_legged(acfg, cfg.data_dir, catalog, clients, keys, clock, governance,
-                                          network::load_subscribers(ncfg, clock));
+                                          subscribers);
     authz_service = authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance, three_legged);
     // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
     authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0);

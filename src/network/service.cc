@@ -238,7 +238,9 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
   return config;
 }
 
-std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
+namespace {
+
+std::shared_ptr<const SubscriberStore> read_subscribers(const NetworkConfig& config,
                                                         const core::Clock& clock) {
   if (config.population_size == 0) {
     if (config.subscribers_file)
@@ -254,6 +256,20 @@ std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& con
   all.reserve(all.size() + generated.size());
   std::move(generated.begin(), generated.end(), std::back_inserter(all));
   return std::make_shared<const SubscriberStore>(std::move(all));
+}
+
+}  // namespace
+
+std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
+                                                        const core::Clock& clock) {
+  const auto started = std::chrono::steady_clock::now();
+  auto subscribers = read_subscribers(config, clock);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  http::log_json("app", {{"msg", "network: subscribers loaded"},
+                         {"subscribers", subscribers->size()},
+                         {"load_ms", ms.count()}});
+  return subscribers;
 }
 
 // Calls SessionStore::sweep every kSweepInterval on its own thread until destroyed.
@@ -291,8 +307,9 @@ class NetworkService::Sweeper {
   std::thread thread_;
 };
 
-std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& config,
-                                                       const core::Clock& clock) {
+std::unique_ptr<NetworkService> NetworkService::create(
+    const NetworkConfig& config, const core::Clock& clock,
+    std::shared_ptr<const SubscriberStore> subscribers) {
   NotifierConfig n;
   n.allow_private_sinks = config.allow_private_sinks;
   n.ca_file = config.sink_ca_file;
@@ -300,13 +317,7 @@ std::unique_ptr<NetworkService> NetworkService::create(const NetworkConfig& conf
   n.first_retry = config.notify_first_retry;
   auto notifier = std::make_shared<HttpNotifier>(clock, n);
   auto sessions = std::make_shared<qod::SessionStore>(clock, notifier, config.qod_limits);
-  const auto started = std::chrono::steady_clock::now();
-  auto subscribers = load_subscribers(config, clock);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  http::log_json("app", {{"msg", "network: subscribers loaded"},
-                         {"subscribers", subscribers->size()},
-                         {"load_ms", ms.count()}});
+  if (!subscribers) subscribers = load_subscribers(config, clock);
   auto service = std::make_unique<NetworkService>(std::move(subscribers), clock, sessions);
   service->notifier_ = std::move(notifier);
   service->sweeper_ = std::make_unique<Sweeper>(std::move(sessions));

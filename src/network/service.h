@@ -84,7 +84,9 @@ struct NetworkConfig {
 };
 
 // The subscribers file of `config` (or the demo set when none is configured), plus the
-// generated population when one is configured. Throws catalog::ConfigError (start-up only).
+// generated population when one is configured; logs the count and load time. Throws
+// catalog::ConfigError (start-up only). Call it once per process: the store of a
+// generated million is some hundreds of MB.
 std::shared_ptr<const SubscriberStore> load_subscribers(const NetworkConfig& config,
                                                         const core::Clock& clock);
 
@@ -101,8 +103,12 @@ class NetworkService {
   // The production wiring: subscribers per `config`, a QoD session store whose status
   // changes go to an HttpNotifier, and a background sweep of expired sessions every
   // kSweepInterval. Throws catalog::ConfigError (start-up only).
-  static std::unique_ptr<NetworkService> create(const NetworkConfig& config,
-                                                const core::Clock& clock);
+  // `subscribers`: an already loaded store to serve (shared with the authorization
+  // server's network directory when both roles run in one process, so a generated
+  // population is held once); null = load_subscribers(config, clock).
+  static std::unique_ptr<NetworkService> create(
+      const NetworkConfig& config, const core::Clock& clock,
+      std::shared_ptr<const SubscriberStore> subscribers = nullptr);
 
   // How often expired QoD sessions are found without an access (and notified).
   static constexpr std::chrono::milliseconds kSweepInterval{250};
