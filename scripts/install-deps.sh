@@ -7,10 +7,10 @@ set -euo pipefail
 BUILD_PKGS="g++ make cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libhiredis-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libhiredis-dev libpq-dev
   openssl sqlite3 curl ca-certificates"
 TEST_PKGS="python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml
-  chromium redis-server"
+  chromium redis-server postgresql"
 
 want="$BUILD_PKGS"
 case "${1:-build}" in

@@ -25,7 +25,25 @@ constexpr Migration kMigrations[] = {
      "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
      " BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;"
      "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
-     " BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;"},
+     " BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+     // PostgreSQL: the same two triggers (same names), and TRUNCATE, which
+     // skips row triggers, refused as well.
+     "CREATE TABLE audit ("
+     " seq BIGINT PRIMARY KEY,"
+     " ts BIGINT NOT NULL,"
+     " event TEXT NOT NULL,"
+     " record TEXT NOT NULL,"
+     " hash TEXT NOT NULL"
+     ");"
+     "CREATE INDEX audit_by_ts ON audit(ts);"
+     "CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$ BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$;"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     " FOR EACH ROW EXECUTE FUNCTION audit_refuse();"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+     " FOR EACH ROW EXECUTE FUNCTION audit_refuse();"
+     "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
+     " FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();"},
 };
 
 template <class T>

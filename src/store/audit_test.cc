@@ -10,7 +10,7 @@
 namespace tollgate::store {
 namespace {
 
-class AuditStoreTest : public ::testing::Test {
+class AuditStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     db_ = tmp_.open();
@@ -27,11 +27,14 @@ class AuditStoreTest : public ::testing::Test {
   // Tamper as an attacker with SQL access would: drop the guard, then write.
   void tamper(std::string_view sql) {
     ASSERT_TRUE(db_->run([&](Connection& c) {
-      return c.exec(std::string("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; ") +
-                    std::string(sql));
+      const std::string drop =
+          tmp_.postgres()
+              ? "DROP TRIGGER IF EXISTS audit_no_update ON audit; DROP TRIGGER IF EXISTS audit_no_delete ON audit; "
+              : "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; ";
+      return c.exec(drop + std::string(sql));
     }));
   }
-  testing::TempDb tmp_;
+  testing::TempDb tmp_{GetParam()};
   std::shared_ptr<Database> db_;
   std::shared_ptr<AuditStore> store_;
 };
@@ -43,7 +46,7 @@ TEST(CanonicalJson, SortsMembersAtEveryDepth) {
 }
 
 // A batch gets consecutive seqs; each record links to the previous one's hash.
-TEST_F(AuditStoreTest, BatchIsChained) {
+TEST_P(AuditStoreTest, BatchIsChained) {
   std::vector<AuditInput> in{input("client_auth", "a"), input("token_issued", "b")};
   auto seqs = store_->append(in).value();
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2}));
@@ -65,7 +68,7 @@ TEST_F(AuditStoreTest, BatchIsChained) {
 }
 
 // Two connections (the server and a CLI command) appending in turn still form one chain.
-TEST_F(AuditStoreTest, TwoWritersFormOneChain) {
+TEST_P(AuditStoreTest, TwoWritersFormOneChain) {
   auto other = AuditStore::open(tmp_.open()).value();
   std::vector<std::thread> ts;
   for (int t = 0; t < 2; ++t)
@@ -82,7 +85,7 @@ TEST_F(AuditStoreTest, TwoWritersFormOneChain) {
 }
 
 // UPDATE and DELETE are refused by the table itself.
-TEST_F(AuditStoreTest, TableIsAppendOnly) {
+TEST_P(AuditStoreTest, TableIsAppendOnly) {
   append_n(2);
   auto upd = db_->run([](Connection& c) { return c.exec("UPDATE audit SET event = 'x' WHERE seq = 1"); });
   ASSERT_FALSE(upd);
@@ -92,7 +95,7 @@ TEST_F(AuditStoreTest, TableIsAppendOnly) {
 }
 
 // Editing a record's content is caught at that record.
-TEST_F(AuditStoreTest, EditedContentNamesTheRecord) {
+TEST_P(AuditStoreTest, EditedContentNamesTheRecord) {
   append_n(5);
   tamper("UPDATE audit SET record = replace(record, '\"client_id\":\"c2\"', '\"client_id\":\"zz\"') WHERE seq = 3");
   auto report = store_->verify().value();
@@ -103,7 +106,7 @@ TEST_F(AuditStoreTest, EditedContentNamesTheRecord) {
 }
 
 // Editing a record and recomputing its hash column is caught at the next record's link.
-TEST_F(AuditStoreTest, RehashedEditBreaksTheNextLink) {
+TEST_P(AuditStoreTest, RehashedEditBreaksTheNextLink) {
   append_n(5);
   std::string text;
   ASSERT_TRUE(store_->scan(1, 0, [&](const AuditRecord& r) {
@@ -118,7 +121,7 @@ TEST_F(AuditStoreTest, RehashedEditBreaksTheNextLink) {
 }
 
 // A deleted record in the middle is named as missing.
-TEST_F(AuditStoreTest, DeletedRecordIsMissing) {
+TEST_P(AuditStoreTest, DeletedRecordIsMissing) {
   append_n(4);
   tamper("DELETE FROM audit WHERE seq = 2");
   auto report = store_->verify().value();
@@ -127,7 +130,7 @@ TEST_F(AuditStoreTest, DeletedRecordIsMissing) {
 }
 
 // A record rewritten with whitespace (same meaning, different bytes) is not canonical.
-TEST_F(AuditStoreTest, NonCanonicalRecordIsRefused) {
+TEST_P(AuditStoreTest, NonCanonicalRecordIsRefused) {
   append_n(1);
   tamper("UPDATE audit SET record = replace(record, ',', ', ') WHERE seq = 1");
   auto report = store_->verify().value();
@@ -136,7 +139,7 @@ TEST_F(AuditStoreTest, NonCanonicalRecordIsRefused) {
 }
 
 // scan honours after_seq and the since timestamp.
-TEST_F(AuditStoreTest, ScanFilters) {
+TEST_P(AuditStoreTest, ScanFilters) {
   append_n(5);
   std::vector<std::int64_t> seqs;
   ASSERT_TRUE(store_->scan(0, 1'800'000'000'003, [&](const AuditRecord& r) {
@@ -147,12 +150,14 @@ TEST_F(AuditStoreTest, ScanFilters) {
 }
 
 // An empty table verifies with the genesis head.
-TEST_F(AuditStoreTest, EmptyTableVerifies) {
+TEST_P(AuditStoreTest, EmptyTableVerifies) {
   auto report = store_->verify().value();
   EXPECT_TRUE(report.ok);
   EXPECT_EQ(report.records, 0);
   EXPECT_EQ(report.head_hash, kAuditGenesis);
 }
+
+TOLLGATE_STORE_BACKENDS(AuditStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

@@ -20,7 +20,18 @@ constexpr Migration kMigrations[] = {
      " used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),"
      " access_jti TEXT NOT NULL DEFAULT '', access_exp INTEGER NOT NULL DEFAULT 0,"
      " refresh_family TEXT NOT NULL DEFAULT ''"
-     ") STRICT;"},
+     ") STRICT;",
+     "CREATE TABLE auth_codes ("
+     " code_hash TEXT PRIMARY KEY NOT NULL,"
+     " client_id TEXT NOT NULL, partner TEXT NOT NULL, scope TEXT NOT NULL, purpose TEXT NOT NULL,"
+     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL,"
+     " auth_time BIGINT NOT NULL,"
+     " nonce TEXT NOT NULL, redirect_uri TEXT NOT NULL, code_challenge TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+     " used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),"
+     " access_jti TEXT NOT NULL DEFAULT '', access_exp BIGINT NOT NULL DEFAULT 0,"
+     " refresh_family TEXT NOT NULL DEFAULT ''"
+     ");"},
 };
 
 constexpr std::string_view kColumns =

@@ -36,7 +36,7 @@ class AuthCodeStoreTest : public testing::TempDatabase {
 
 // A code is redeemed once with every field intact; the second redemption reports reuse with the
 // issued tokens.
-TEST_F(AuthCodeStoreTest, SingleUseAndReuseReportsIssuedTokens) {
+TEST_P(AuthCodeStoreTest, SingleUseAndReuseReportsIssuedTokens) {
   ASSERT_TRUE(store_->create(rec_));
   auto first = store_->redeem("h1", 1010);
   ASSERT_TRUE(first);
@@ -56,14 +56,14 @@ TEST_F(AuthCodeStoreTest, SingleUseAndReuseReportsIssuedTokens) {
 
 // A code presented at its expiry second is expired, and burned: it is not redeemable afterwards
 // either.
-TEST_F(AuthCodeStoreTest, ExpiredAtBoundaryAndBurned) {
+TEST_P(AuthCodeStoreTest, ExpiredAtBoundaryAndBurned) {
   ASSERT_TRUE(store_->create(rec_));
   EXPECT_EQ(store_->redeem("h1", 1060)->outcome, RedeemOutcome::kExpired);
   EXPECT_EQ(store_->redeem("h1", 1000)->outcome, RedeemOutcome::kReused);
 }
 
 // Of many threads racing to redeem one code, exactly one succeeds.
-TEST_F(AuthCodeStoreTest, ConcurrentRedeemSucceedsOnce) {
+TEST_P(AuthCodeStoreTest, ConcurrentRedeemSucceedsOnce) {
   ASSERT_TRUE(store_->create(rec_));
   std::atomic<int> redeemed{0}, reused{0};
   std::vector<std::thread> threads;
@@ -77,6 +77,8 @@ TEST_F(AuthCodeStoreTest, ConcurrentRedeemSucceedsOnce) {
   EXPECT_EQ(redeemed.load(), 1);
   EXPECT_EQ(reused.load(), 7);
 }
+
+TOLLGATE_STORE_BACKENDS(AuthCodeStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

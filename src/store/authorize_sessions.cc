@@ -16,7 +16,14 @@ constexpr Migration kMigrations[] = {
      "NOT NULL,"
      " otp_subscriber TEXT NOT NULL, otp_hash TEXT NOT NULL, otp_expires_at INTEGER NOT NULL,"
      " otp_attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL"
-     ") STRICT;"},
+     ") STRICT;",
+     "CREATE TABLE authorize_sessions ("
+     " session_hash TEXT PRIMARY KEY NOT NULL, binding_hash TEXT NOT NULL, csrf TEXT NOT NULL,"
+     " request_json TEXT NOT NULL, subscriber TEXT NOT NULL, amr TEXT NOT NULL,"
+     " auth_time BIGINT NOT NULL,"
+     " otp_subscriber TEXT NOT NULL, otp_hash TEXT NOT NULL, otp_expires_at BIGINT NOT NULL,"
+     " otp_attempts BIGINT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL"
+     ");"},
 };
 
 constexpr std::string_view kColumns =

@@ -17,7 +17,7 @@ class AuthorizeSessionStoreTest : public testing::TempDatabase {
 };
 
 // A session round-trips, updates its subscriber and OTP state, and finishes exactly once.
-TEST_F(AuthorizeSessionStoreTest, RoundTripUpdateFinishOnce) {
+TEST_P(AuthorizeSessionStoreTest, RoundTripUpdateFinishOnce) {
   AuthorizeSession s{.session_hash = "s1",
                      .binding_hash = "b1",
                      .csrf = "c1",
@@ -42,12 +42,14 @@ TEST_F(AuthorizeSessionStoreTest, RoundTripUpdateFinishOnce) {
 }
 
 // Expired sessions are purged; live ones stay.
-TEST_F(AuthorizeSessionStoreTest, PurgeExpired) {
+TEST_P(AuthorizeSessionStoreTest, PurgeExpired) {
   ASSERT_TRUE(store_->create({.session_hash = "old", .expires_at = 100}));
   ASSERT_TRUE(store_->create({.session_hash = "new", .expires_at = 900}));
   EXPECT_EQ(*store_->purge_expired(500), 1);
   EXPECT_TRUE(*store_->find("new"));
 }
+
+TOLLGATE_STORE_BACKENDS(AuthorizeSessionStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

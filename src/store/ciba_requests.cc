@@ -20,6 +20,17 @@ constexpr Migration kMigrations[] = {
      " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, interval INTEGER NOT NULL,"
      " last_poll_at INTEGER NOT NULL DEFAULT 0"
      ") STRICT;"
+     "CREATE INDEX ciba_by_approval ON ciba_requests(approval_hash);",
+     "CREATE TABLE ciba_requests ("
+     " auth_req_hash TEXT PRIMARY KEY NOT NULL, approval_hash TEXT NOT NULL,"
+     " client_id TEXT NOT NULL, partner TEXT NOT NULL, scope TEXT NOT NULL, purpose TEXT NOT NULL,"
+     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL,"
+     " auth_time BIGINT NOT NULL,"
+     " nonce TEXT NOT NULL,"
+     " status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'consumed')),"
+     " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, interval BIGINT NOT NULL,"
+     " last_poll_at BIGINT NOT NULL DEFAULT 0"
+     ");"
      "CREATE INDEX ciba_by_approval ON ciba_requests(approval_hash);"},
 };
 

@@ -30,7 +30,7 @@ class CibaStoreTest : public testing::TempDatabase {
 
 // Pending polls at the interval stay pending; a poll sooner is slow_down and raises the interval by
 // 5 s for good.
-TEST_F(CibaStoreTest, SlowDownRaisesTheInterval) {
+TEST_P(CibaStoreTest, SlowDownRaisesTheInterval) {
   ASSERT_TRUE(store_->create(rec_));
   EXPECT_EQ(store_->poll("req", "tg_a", 1001)->outcome, PollOutcome::kPending);
   EXPECT_EQ(store_->poll("req", "tg_a", 1003)->outcome, PollOutcome::kPending);
@@ -45,7 +45,7 @@ TEST_F(CibaStoreTest, SlowDownRaisesTheInterval) {
 
 // Approval carries the consent id; the first poll after it consumes the request, the next one is
 // kConsumed.
-TEST_F(CibaStoreTest, ApproveThenConsumeOnce) {
+TEST_P(CibaStoreTest, ApproveThenConsumeOnce) {
   ASSERT_TRUE(store_->create(rec_));
   auto d = store_->decide("appr", true, "cns_9", 1005);
   ASSERT_EQ(d->outcome, DecideOutcome::kDecided);
@@ -58,7 +58,7 @@ TEST_F(CibaStoreTest, ApproveThenConsumeOnce) {
 
 // Another client polling a stolen auth_req_id learns nothing and changes nothing; denial and expiry
 // are reported.
-TEST_F(CibaStoreTest, OtherClientDenialAndExpiry) {
+TEST_P(CibaStoreTest, OtherClientDenialAndExpiry) {
   ASSERT_TRUE(store_->create(rec_));
   EXPECT_EQ(store_->poll("req", "tg_other", 1001)->outcome, PollOutcome::kUnknown);
   EXPECT_EQ(store_->poll("req", "tg_a", 1001)->outcome,
@@ -69,6 +69,8 @@ TEST_F(CibaStoreTest, OtherClientDenialAndExpiry) {
   EXPECT_EQ(store_->decide("", true, "", 1002)->outcome, DecideOutcome::kUnknown);
   EXPECT_EQ(store_->decide("nope", true, "", 1002)->outcome, DecideOutcome::kUnknown);
 }
+
+TOLLGATE_STORE_BACKENDS(CibaStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

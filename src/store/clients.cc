@@ -25,6 +25,18 @@ constexpr Migration kMigrations[] = {
      " created_at INTEGER NOT NULL,"
      " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))"
      ") STRICT;"
+     "CREATE INDEX clients_by_partner ON clients(partner);",
+     "CREATE TABLE clients ("
+     " client_id TEXT PRIMARY KEY NOT NULL,"
+     " partner TEXT NOT NULL,"
+     " secret_hash TEXT NOT NULL,"
+     " scopes TEXT NOT NULL,"
+     " grant_types TEXT NOT NULL,"
+     " auth_methods TEXT NOT NULL,"
+     " redirect_uris TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))"
+     ");"
      "CREATE INDEX clients_by_partner ON clients(partner);"},
     // private_key_jwt (RFC 7523): the client's public keys, inline or by URL.
     {2,

@@ -7,33 +7,24 @@
 #include <thread>
 
 #include "core/crypto.h"
+#include "store/test_support.h"
 
 namespace tollgate::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ClientStoreTest : public ::testing::Test {
+class ClientStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
-  void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("tollgate_clients_test_" + std::to_string(rd()) + std::to_string(rd()));
-    path_ = dir_ / "tollgate.db";
-    reopen();
-  }
+  void SetUp() override { reopen(); }
   void TearDown() override {
     store_.reset();
     db_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
   void reopen() {
     store_.reset();
     db_.reset();
-    auto db = Database::open(path_);
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = *db;
+    db_ = tmp_.open();
     auto store = SqliteClientStore::open(db_);
     ASSERT_TRUE(store) << store.error().message;
     store_ = *store;
@@ -51,14 +42,13 @@ class ClientStoreTest : public ::testing::Test {
     return c;
   }
 
-  fs::path dir_;
-  fs::path path_;
+  testing::TempDb tmp_{GetParam()};
   std::shared_ptr<Database> db_;
   std::shared_ptr<SqliteClientStore> store_;
 };
 
 // A created client is found again with every field intact.
-TEST_F(ClientStoreTest, CreateThenFindRoundTrips) {
+TEST_P(ClientStoreTest, CreateThenFindRoundTrips) {
   const ClientRecord c = sample("tg_one");
   ASSERT_TRUE(store_->create(c));
   auto found = store_->find("tg_one");
@@ -80,14 +70,14 @@ TEST_F(ClientStoreTest, CreateThenFindRoundTrips) {
 }
 
 // An unknown client id is not an error: find returns nullopt.
-TEST_F(ClientStoreTest, UnknownClientIsNullopt) {
+TEST_P(ClientStoreTest, UnknownClientIsNullopt) {
   auto found = store_->find("nobody");
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
 }
 
 // Creating a client whose id exists is a kConflict and leaves the first one untouched.
-TEST_F(ClientStoreTest, DuplicateIdIsConflict) {
+TEST_P(ClientStoreTest, DuplicateIdIsConflict) {
   ASSERT_TRUE(store_->create(sample("tg_dup")));
   ClientRecord again = sample("tg_dup");
   again.partner = "someone-else";
@@ -98,7 +88,7 @@ TEST_F(ClientStoreTest, DuplicateIdIsConflict) {
 }
 
 // Disabling marks the client disabled, is idempotent, and an unknown id is kNotFound.
-TEST_F(ClientStoreTest, DisableMarksClient) {
+TEST_P(ClientStoreTest, DisableMarksClient) {
   ASSERT_TRUE(store_->create(sample("tg_dis")));
   ASSERT_TRUE(store_->disable("tg_dis"));
   EXPECT_TRUE(store_->find("tg_dis").value()->disabled);
@@ -109,7 +99,7 @@ TEST_F(ClientStoreTest, DisableMarksClient) {
 }
 
 // list returns every client ordered by id.
-TEST_F(ClientStoreTest, ListIsOrderedById) {
+TEST_P(ClientStoreTest, ListIsOrderedById) {
   ASSERT_TRUE(store_->create(sample("tg_b")));
   ASSERT_TRUE(store_->create(sample("tg_a")));
   auto all = store_->list();
@@ -120,7 +110,7 @@ TEST_F(ClientStoreTest, ListIsOrderedById) {
 }
 
 // Clients survive closing and reopening the database file (and migrations rerun harmlessly).
-TEST_F(ClientStoreTest, SurvivesReopen) {
+TEST_P(ClientStoreTest, SurvivesReopen) {
   ASSERT_TRUE(store_->create(sample("tg_keep")));
   ASSERT_TRUE(store_->disable("tg_keep"));
   reopen();
@@ -131,7 +121,7 @@ TEST_F(ClientStoreTest, SurvivesReopen) {
 }
 
 // The plain secret appears in no column of the stored row; only a hash that verifies.
-TEST_F(ClientStoreTest, SecretIsNeverStoredInClear) {
+TEST_P(ClientStoreTest, SecretIsNeverStoredInClear) {
   const std::string secret = "Zm9vYmFyYmF6cXV4LXRoaXMtaXMtYS1zZWNyZXQ";
   ASSERT_TRUE(store_->create(sample("tg_sec", secret)));
   db_->run([&](Connection& c) {
@@ -147,7 +137,7 @@ TEST_F(ClientStoreTest, SecretIsNeverStoredInClear) {
 }
 
 // A row whose stored lists cannot be decoded is reported as kCorrupt, not a crash.
-TEST_F(ClientStoreTest, UndecodableRowIsCorrupt) {
+TEST_P(ClientStoreTest, UndecodableRowIsCorrupt) {
   ASSERT_TRUE(store_->create(sample("tg_bad")));
   ASSERT_TRUE(db_->run([](Connection& c) {
     return c.exec("UPDATE clients SET grant_types = 'not json' WHERE client_id = 'tg_bad'");
@@ -161,7 +151,7 @@ TEST_F(ClientStoreTest, UndecodableRowIsCorrupt) {
 }
 
 // A store whose table has gone (database replaced under us) gives a clean error, not a crash.
-TEST_F(ClientStoreTest, MissingTableGivesCleanError) {
+TEST_P(ClientStoreTest, MissingTableGivesCleanError) {
   ASSERT_TRUE(db_->run([](Connection& c) { return c.exec("DROP TABLE clients"); }));
   auto found = store_->find("x");
   ASSERT_FALSE(found);
@@ -169,7 +159,7 @@ TEST_F(ClientStoreTest, MissingTableGivesCleanError) {
 }
 
 // Several threads may use one store at once; every write lands.
-TEST_F(ClientStoreTest, ConcurrentUseIsSerialized) {
+TEST_P(ClientStoreTest, ConcurrentUseIsSerialized) {
   constexpr int kThreads = 4, kEach = 25;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
@@ -186,7 +176,7 @@ TEST_F(ClientStoreTest, ConcurrentUseIsSerialized) {
 
 
 // The private_key_jwt key material (inline JWKS or jwks_uri) round-trips.
-TEST_F(ClientStoreTest, JwksFieldsRoundTrip) {
+TEST_P(ClientStoreTest, JwksFieldsRoundTrip) {
   ClientRecord c = sample("tg_jwks");
   c.auth_methods = {"private_key_jwt"};
   c.jwks = R"({"keys":[{"kty":"EC"}]})";
@@ -201,33 +191,45 @@ TEST_F(ClientStoreTest, JwksFieldsRoundTrip) {
 }
 
 // A database created before the JWKS columns existed is migrated and its clients keep working.
-TEST_F(ClientStoreTest, MigratesVersionOneDatabase) {
+TEST_P(ClientStoreTest, MigratesVersionOneDatabase) {
   store_.reset();
   db_.reset();
-  std::error_code ec;
-  fs::remove(path_, ec);
+  testing::TempDb fresh(GetParam());
   {
-    auto db = Database::open(path_).value();
-    ASSERT_TRUE(db->run([](Connection& c) {
-      return c.exec(
-          "CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-          " applied_at INTEGER NOT NULL DEFAULT (unixepoch()));"
-          "INSERT INTO schema_version(component, version) VALUES('clients', 1);"
-          "CREATE TABLE clients (client_id TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL,"
-          " secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, grant_types TEXT NOT NULL,"
-          " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at INTEGER NOT NULL,"
-          " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))) STRICT;"
-          "INSERT INTO clients VALUES('tg_old', 'demo-partner', 'h', 'sim-swap:check',"
-          " '[\"client_credentials\"]', '[\"client_secret_basic\"]', '[]', 1, 0);");
+    // The version-1 schema as each backend's migration 1 wrote it.
+    const std::string v1 =
+        fresh.postgres()
+            ? "CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+              " applied_at BIGINT NOT NULL DEFAULT (extract(epoch from now())::bigint));"
+              "INSERT INTO schema_version(component, version) VALUES('clients', 1);"
+              "CREATE TABLE clients (client_id TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL,"
+              " secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, grant_types TEXT NOT NULL,"
+              " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at BIGINT NOT NULL,"
+              " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)));"
+            : "CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+              " applied_at INTEGER NOT NULL DEFAULT (unixepoch()));"
+              "INSERT INTO schema_version(component, version) VALUES('clients', 1);"
+              "CREATE TABLE clients (client_id TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL,"
+              " secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, grant_types TEXT NOT NULL,"
+              " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at INTEGER NOT NULL,"
+              " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))) STRICT;";
+    auto db = fresh.open();
+    ASSERT_TRUE(db->run([&](Connection& c) {
+      return c.exec(v1 +
+                    "INSERT INTO clients VALUES('tg_old', 'demo-partner', 'h', 'sim-swap:check',"
+                    " '[\"client_credentials\"]', '[\"client_secret_basic\"]', '[]', 1, 0);");
     }));
   }
-  reopen();
+  db_ = fresh.open();
+  store_ = SqliteClientStore::open(db_).value();
   auto found = store_->find("tg_old");
   ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().message);
   EXPECT_EQ((*found)->jwks, "");
   EXPECT_EQ((*found)->jwks_uri, "");
   EXPECT_EQ(db_->run([](Connection& c) { return schema_version(c, "clients"); }).value(), 2);
 }
+
+TOLLGATE_STORE_BACKENDS(ClientStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

@@ -22,6 +22,19 @@ constexpr Migration kMigrations[] = {
      " withdrawn_at INTEGER"
      ") STRICT;"
      "CREATE INDEX consents_lookup ON consents(partner, subscriber, purpose);"
+     "CREATE INDEX consents_by_subscriber ON consents(subscriber);",
+     "CREATE TABLE consents ("
+     " consent_id TEXT PRIMARY KEY NOT NULL,"
+     " partner TEXT NOT NULL,"
+     " client_id TEXT NOT NULL,"
+     " subscriber TEXT NOT NULL,"
+     " purpose TEXT NOT NULL,"
+     " scopes TEXT NOT NULL,"
+     " created_at BIGINT NOT NULL,"
+     " expires_at BIGINT NOT NULL,"
+     " withdrawn_at BIGINT"
+     ");"
+     "CREATE INDEX consents_lookup ON consents(partner, subscriber, purpose);"
      "CREATE INDEX consents_by_subscriber ON consents(subscriber);"},
 };
 

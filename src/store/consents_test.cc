@@ -29,7 +29,7 @@ class ConsentStoreTest : public testing::TempDatabase {
 
 // A consent covers a request for a subset of its scopes, for the same partner, subscriber and
 // purpose only.
-TEST_F(ConsentStoreTest, CoversSubsetOfScopesForSamePartnerSubscriberPurpose) {
+TEST_P(ConsentStoreTest, CoversSubsetOfScopesForSamePartnerSubscriberPurpose) {
   ASSERT_TRUE(store_->create(consent("cns_1", "sim-swap:check sim-swap:retrieve-date")));
   const auto check = core::ScopeSet::of({"sim-swap:check"});
   auto hit =
@@ -49,7 +49,7 @@ TEST_F(ConsentStoreTest, CoversSubsetOfScopesForSamePartnerSubscriberPurpose) {
 
 // An expired consent (at exactly expires_at) and a withdrawn one cover nothing; withdrawal is
 // idempotent.
-TEST_F(ConsentStoreTest, ExpiredAndWithdrawnConsentsCoverNothing) {
+TEST_P(ConsentStoreTest, ExpiredAndWithdrawnConsentsCoverNothing) {
   ASSERT_TRUE(store_->create(consent("cns_1", "sim-swap:check")));
   const auto check = core::ScopeSet::of({"sim-swap:check"});
   EXPECT_TRUE(
@@ -66,7 +66,7 @@ TEST_F(ConsentStoreTest, ExpiredAndWithdrawnConsentsCoverNothing) {
 
 // The newest covering consent wins, and a subscriber's list is newest first, withdrawn ones
 // included.
-TEST_F(ConsentStoreTest, NewestFirst) {
+TEST_P(ConsentStoreTest, NewestFirst) {
   ASSERT_TRUE(store_->create(consent("cns_old", "sim-swap:check", 1000)));
   ASSERT_TRUE(store_->create(consent("cns_new", "sim-swap:check", 2000)));
   auto hit = store_->find_covering("acme", "+34600000001", "dpv:RequestedServiceProvision",
@@ -81,6 +81,8 @@ TEST_F(ConsentStoreTest, NewestFirst) {
   EXPECT_EQ(store_->create(consent("cns_old", "sim-swap:check")).error().code,
             StoreErrorCode::kConflict);
 }
+
+TOLLGATE_STORE_BACKENDS(ConsentStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

@@ -1,32 +1,28 @@
-// grant_stores_test.h — a fresh SQLite database in a temp folder per test (test-only).
+// grant_stores_test.h — a fresh database per test, on the backend the test is
+// instantiated for (TOLLGATE_STORE_BACKENDS in store/test_support.h; test-only).
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <memory>
-#include <random>
+#include <optional>
 
 #include "store/sqlite.h"
+#include "store/test_support.h"
 
 namespace tollgate::store::testing {
 
-class TempDatabase : public ::testing::Test {
+class TempDatabase : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tollgate_grants_test_" + std::to_string(rd()) + std::to_string(rd()));
-    auto db = Database::open(dir_ / "tollgate.db");
-    ASSERT_TRUE(db) << db.error().message;
-    db_ = *db;
+    tmp_.emplace(GetParam());
+    db_ = tmp_->open();
   }
   void TearDown() override {
     db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    tmp_.reset();
   }
-  std::filesystem::path dir_;
+  std::optional<TempDb> tmp_;
   std::shared_ptr<Database> db_;
 };
 

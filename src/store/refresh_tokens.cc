@@ -20,6 +20,17 @@ constexpr Migration kMigrations[] = {
      " revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))"
      ") STRICT;"
      "CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);"
+     "CREATE INDEX refresh_tokens_by_consent ON refresh_tokens(consent_id);",
+     "CREATE TABLE refresh_tokens ("
+     " token_hash TEXT PRIMARY KEY NOT NULL, family_id TEXT NOT NULL, grant_type TEXT NOT NULL,"
+     " client_id TEXT NOT NULL, partner TEXT NOT NULL, scope TEXT NOT NULL, purpose TEXT NOT NULL,"
+     " subscriber TEXT NOT NULL, amr TEXT NOT NULL, consent_id TEXT NOT NULL,"
+     " auth_time BIGINT NOT NULL,"
+     " nonce TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+     " used_at BIGINT,"
+     " revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))"
+     ");"
+     "CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);"
      "CREATE INDEX refresh_tokens_by_consent ON refresh_tokens(consent_id);"},
 };
 

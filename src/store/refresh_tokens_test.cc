@@ -33,7 +33,7 @@ class RefreshTokenStoreTest : public testing::TempDatabase {
 
 // Rotation: the first use succeeds; using the same token again revokes its whole family, successor
 // included.
-TEST_F(RefreshTokenStoreTest, ReuseRevokesTheFamily) {
+TEST_P(RefreshTokenStoreTest, ReuseRevokesTheFamily) {
   ASSERT_TRUE(store_->create(token("r1")));
   auto first = store_->use("r1", 1100);
   ASSERT_EQ(first->outcome, RefreshOutcome::kActive);
@@ -45,7 +45,7 @@ TEST_F(RefreshTokenStoreTest, ReuseRevokesTheFamily) {
 
 // Other families are untouched by a family's revocation; expiry is at expires_at; unknown hashes
 // are unknown.
-TEST_F(RefreshTokenStoreTest, ExpiryAndFamilyIsolation) {
+TEST_P(RefreshTokenStoreTest, ExpiryAndFamilyIsolation) {
   ASSERT_TRUE(store_->create(token("a", "fam-a")));
   ASSERT_TRUE(store_->create(token("b", "fam-b")));
   ASSERT_TRUE(store_->revoke_family("fam-a"));
@@ -57,7 +57,7 @@ TEST_F(RefreshTokenStoreTest, ExpiryAndFamilyIsolation) {
 
 // find reports rotation and revocation; revoking a client revokes all of its tokens and no other
 // client's.
-TEST_F(RefreshTokenStoreTest, FindShowsStateAndClientRevocation) {
+TEST_P(RefreshTokenStoreTest, FindShowsStateAndClientRevocation) {
   ASSERT_TRUE(store_->create(token("a", "fam-a")));
   auto other = token("o", "fam-o");
   other.grant.client_id = "tg_b";
@@ -69,6 +69,8 @@ TEST_F(RefreshTokenStoreTest, FindShowsStateAndClientRevocation) {
   EXPECT_TRUE((*store_->find("a"))->revoked);
   EXPECT_FALSE((*store_->find("o"))->revoked);
 }
+
+TOLLGATE_STORE_BACKENDS(RefreshTokenStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store

@@ -11,6 +11,13 @@ constexpr Migration kMigrations[] = {
      " keep_until INTEGER NOT NULL,"
      " PRIMARY KEY (client_id, jti)"
      ") STRICT, WITHOUT ROWID;"
+     "CREATE INDEX assertion_jti_by_expiry ON assertion_jti(keep_until);",
+     "CREATE TABLE assertion_jti ("
+     " client_id TEXT NOT NULL,"
+     " jti TEXT NOT NULL,"
+     " keep_until BIGINT NOT NULL,"
+     " PRIMARY KEY (client_id, jti)"
+     ");"
      "CREATE INDEX assertion_jti_by_expiry ON assertion_jti(keep_until);"},
 };
 

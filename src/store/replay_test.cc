@@ -12,27 +12,27 @@ namespace {
 
 constexpr std::int64_t kNow = 1'800'000'000;
 
-class ReplayCacheTest : public ::testing::Test {
+class ReplayCacheTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override { cache_ = SqliteReplayCache::open(tmp_.open()).value(); }
-  testing::TempDb tmp_;
+  testing::TempDb tmp_{GetParam()};
   std::shared_ptr<SqliteReplayCache> cache_;
 };
 
 // The first use of a jti is accepted and the second refused.
-TEST_F(ReplayCacheTest, SecondUseIsRefused) {
+TEST_P(ReplayCacheTest, SecondUseIsRefused) {
   EXPECT_TRUE(cache_->use_once("client-a", "jti-1", kNow + 300, kNow).value());
   EXPECT_FALSE(cache_->use_once("client-a", "jti-1", kNow + 300, kNow + 1).value());
 }
 
 // The same jti from another client is a different assertion (jti is unique per issuer).
-TEST_F(ReplayCacheTest, JtiIsScopedToTheClient) {
+TEST_P(ReplayCacheTest, JtiIsScopedToTheClient) {
   EXPECT_TRUE(cache_->use_once("client-a", "jti-1", kNow + 300, kNow).value());
   EXPECT_TRUE(cache_->use_once("client-b", "jti-1", kNow + 300, kNow).value());
 }
 
 // A replay is still refused after the database is closed and reopened (a restart).
-TEST_F(ReplayCacheTest, SurvivesRestart) {
+TEST_P(ReplayCacheTest, SurvivesRestart) {
   EXPECT_TRUE(cache_->use_once("client-a", "jti-r", kNow + 300, kNow).value());
   cache_.reset();
   auto again = SqliteReplayCache::open(tmp_.open()).value();
@@ -40,7 +40,7 @@ TEST_F(ReplayCacheTest, SurvivesRestart) {
 }
 
 // Rows past keep_until are pruned, and a pair whose earlier use has expired counts as new.
-TEST_F(ReplayCacheTest, ExpiredRowsArePrunedAndReusable) {
+TEST_P(ReplayCacheTest, ExpiredRowsArePrunedAndReusable) {
   EXPECT_TRUE(cache_->use_once("c", "old", kNow + 10, kNow).value());
   EXPECT_TRUE(cache_->use_once("c", "live", kNow + 1000, kNow).value());
   EXPECT_EQ(cache_->size().value(), 2);
@@ -51,7 +51,7 @@ TEST_F(ReplayCacheTest, ExpiredRowsArePrunedAndReusable) {
 }
 
 // Two threads racing with the same jti: exactly one wins.
-TEST_F(ReplayCacheTest, ConcurrentUsesHaveOneWinner) {
+TEST_P(ReplayCacheTest, ConcurrentUsesHaveOneWinner) {
   for (int round = 0; round < 20; ++round) {
     const std::string jti = "race-" + std::to_string(round);
     std::atomic<int> wins{0};
@@ -64,6 +64,8 @@ TEST_F(ReplayCacheTest, ConcurrentUsesHaveOneWinner) {
     EXPECT_EQ(wins.load(), 1) << jti;
   }
 }
+
+TOLLGATE_STORE_BACKENDS(ReplayCacheTest);
 
 }  // namespace
 }  // namespace tollgate::store

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/strf.h"
+#include "store/postgres.h"
 
 namespace tollgate::store {
 
@@ -67,6 +68,7 @@ std::string_view to_string(StoreErrorCode code) {
 // --- Statement -------------------------------------------------------------
 
 void Statement::release() {
+  delete std::exchange(pg_, nullptr);
   if (!stmt_) return;
   if (slot_ && *slot_ == nullptr) {
     sqlite3_reset(stmt_);
@@ -85,6 +87,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     db_ = other.db_;
     stmt_ = std::exchange(other.stmt_, nullptr);
     slot_ = std::exchange(other.slot_, nullptr);
+    pg_ = std::exchange(other.pg_, nullptr);
   }
   return *this;
 }
@@ -97,6 +100,7 @@ StoreResult<void> Statement::check_bind(int rc) {
 }
 
 StoreResult<void> Statement::bind(int index, std::string_view text) {
+  if (pg_) return pg_->bind(index, std::string(text));
   if (!stmt_)
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
   // An empty view may have a null data(): SQLite would bind NULL, not "".
@@ -106,18 +110,21 @@ StoreResult<void> Statement::bind(int index, std::string_view text) {
 }
 
 StoreResult<void> Statement::bind(int index, std::int64_t value) {
+  if (pg_) return pg_->bind(index, std::to_string(value));
   if (!stmt_)
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
   return check_bind(sqlite3_bind_int64(stmt_, index, value));
 }
 
 StoreResult<void> Statement::bind(int index, std::nullptr_t) {
+  if (pg_) return pg_->bind(index, std::nullopt);
   if (!stmt_)
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "bind on an empty statement"});
   return check_bind(sqlite3_bind_null(stmt_, index));
 }
 
 StoreResult<bool> Statement::step() {
+  if (pg_) return pg_->step();
   if (!stmt_)
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "step on an empty statement"});
   const int rc = sqlite3_step(stmt_);
@@ -136,6 +143,10 @@ StoreResult<void> Statement::run() {
 }
 
 StoreResult<void> Statement::reset() {
+  if (pg_) {
+    pg_->reset();
+    return {};
+  }
   if (!stmt_)
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "reset on an empty statement"});
   sqlite3_reset(stmt_);  // returns the last step's error, already reported
@@ -144,14 +155,17 @@ StoreResult<void> Statement::reset() {
 }
 
 bool Statement::column_is_null(int column) const {
+  if (pg_) return pg_->is_null(column);
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
 std::int64_t Statement::column_int64(int column) const {
+  if (pg_) return pg_->int64(column);
   return sqlite3_column_int64(stmt_, column);
 }
 
 std::string Statement::column_text(int column) const {
+  if (pg_) return pg_->text(column);
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
   if (!p) return {};
@@ -161,21 +175,28 @@ std::string Statement::column_text(int column) const {
 // --- Transaction -------------------------------------------------------------
 
 Transaction::~Transaction() {
-  if (conn_) (void)conn_->exec_cached("ROLLBACK");
+  if (!conn_) return;
+  if (conn_->pg_)
+    conn_->pg_->rollback();
+  else
+    (void)conn_->exec_cached("ROLLBACK");
 }
 
 StoreResult<void> Transaction::commit() {
   if (!conn_)
     return std::unexpected(
         StoreError{StoreErrorCode::kInternal, "commit of a finished transaction"});
-  auto r = conn_->exec_cached("COMMIT");
-  if (r) conn_ = nullptr;  // on failure the destructor rolls back
+  auto r = conn_->pg_ ? conn_->pg_->commit() : conn_->exec_cached("COMMIT");
+  if (r || conn_->pg_)
+    conn_ = nullptr;  // PostgreSQL ends the transaction either way  // on failure the destructor
+                      // rolls back
   return r;
 }
 
 // --- Connection --------------------------------------------------------------
 
 StoreResult<void> Connection::exec(std::string_view sql) {
+  if (pg_) return pg_->exec(sql);
   const std::string text(sql);  // sqlite3_exec needs a NUL-terminated string
   char* err = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -188,6 +209,11 @@ StoreResult<void> Connection::exec(std::string_view sql) {
 }
 
 StoreResult<Statement> Connection::prepare(std::string_view sql) {
+  if (pg_) {
+    auto p = pg_->prepare(sql);
+    if (!p) return std::unexpected(std::move(p.error()));
+    return Statement(new detail::PgStatement(pg_, std::move(*p)));
+  }
   auto it = cache_.find(sql);
   if (it != cache_.end() && it->second != nullptr)
     return Statement(db_, std::exchange(it->second, nullptr), &it->second);  // handed out
@@ -223,13 +249,17 @@ StoreResult<void> Connection::exec_cached(std::string_view sql) {
 }
 
 StoreResult<Transaction> Connection::transaction() {
+  if (pg_) {
+    if (auto r = pg_->begin(); !r) return std::unexpected(std::move(r.error()));
+    return Transaction(this);
+  }
   // IMMEDIATE takes the write lock now, so a read-then-write inside the
   // transaction cannot fail half-way with SQLITE_BUSY on lock upgrade.
   if (auto r = exec_cached("BEGIN IMMEDIATE"); !r) return std::unexpected(std::move(r.error()));
   return Transaction(this);
 }
 
-std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Connection::changes() const { return pg_ ? pg_->changes() : sqlite3_changes64(db_); }
 
 // --- Database ----------------------------------------------------------------
 
@@ -279,7 +309,26 @@ StoreResult<std::shared_ptr<Database>> Database::open(const std::filesystem::pat
   return database;
 }
 
+StoreResult<std::shared_ptr<Database>> Database::open_url(std::string_view url,
+                                                          OpenOptions options) {
+  auto pg = detail::PgConnection::connect(url, options);
+  if (!pg) return std::unexpected(std::move(pg.error()));
+  std::string redacted = (*pg)->url();
+  return std::shared_ptr<Database>(
+      new Database(pg->release(), std::move(redacted), std::string(url)));
+}
+
+StoreResult<std::shared_ptr<Database>> Database::open_any(std::string_view path_or_url,
+                                                          OpenOptions options) {
+  if (is_postgres_url(path_or_url)) return open_url(path_or_url, options);
+  return open(std::filesystem::path(path_or_url), options);
+}
+
 Database::~Database() {
+  if (conn_.pg_) {
+    delete conn_.pg_;
+    return;
+  }
   conn_.finalize_cache();
   sqlite3_close_v2(conn_.db_);
 }
@@ -292,10 +341,34 @@ constexpr std::string_view kSchemaTable =
     " component TEXT PRIMARY KEY,"
     " version INTEGER NOT NULL,"
     " applied_at INTEGER NOT NULL DEFAULT (unixepoch()))";
+constexpr std::string_view kPgSchemaTable =
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " component TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL,"
+    " applied_at BIGINT NOT NULL DEFAULT (extract(epoch from now())::bigint))";
+
+// PostgreSQL: CREATE TABLE IF NOT EXISTS races with another process doing the
+// same (a unique violation in the catalog), so it runs under the transaction lock.
+StoreResult<void> ensure_schema_table(Connection& conn) {
+  if (conn.backend() == Backend::kSqlite) return conn.exec(kSchemaTable);
+  auto tx = conn.transaction();
+  if (!tx) return std::unexpected(std::move(tx.error()));
+  if (auto r = conn.exec(kPgSchemaTable); !r) return r;
+  return tx->commit();
+}
 }  // namespace
 
 StoreResult<int> schema_version(Connection& conn, std::string_view component) {
-  if (auto r = conn.exec(kSchemaTable); !r) return std::unexpected(std::move(r.error()));
+  if (conn.backend() == Backend::kPostgres) {
+    // No DDL here: this runs inside migrate's transaction, and from tools.
+    auto exists = conn.prepare("SELECT to_regclass('schema_version') IS NOT NULL");
+    if (!exists) return std::unexpected(std::move(exists.error()));
+    auto row = exists->step();
+    if (!row) return std::unexpected(std::move(row.error()));
+    if (exists->column_text(0) != "t") return 0;
+  } else if (auto r = conn.exec(kSchemaTable); !r) {
+    return std::unexpected(std::move(r.error()));
+  }
   auto st = conn.prepare("SELECT version FROM schema_version WHERE component = ?1");
   if (!st) return std::unexpected(std::move(st.error()));
   if (auto b = st->bind(1, component); !b) return std::unexpected(std::move(b.error()));
@@ -310,7 +383,8 @@ StoreResult<void> migrate(Connection& conn, std::string_view component,
     if (migrations[i].version != static_cast<int>(i) + 1)
       return std::unexpected(StoreError{
           StoreErrorCode::kInternal, strf("{}: migrations must be numbered 1, 2, ...", component)});
-  if (auto r = conn.exec(kSchemaTable); !r) return std::unexpected(std::move(r.error()));
+  if (auto r = ensure_schema_table(conn); !r) return std::unexpected(std::move(r.error()));
+  const bool pg = conn.backend() == Backend::kPostgres;
   for (const Migration& m : migrations) {
     auto tx = conn.transaction();
     if (!tx) return std::unexpected(std::move(tx.error()));
@@ -323,14 +397,17 @@ StoreResult<void> migrate(Connection& conn, std::string_view component,
           strf("{} schema version {} is newer than this build knows ({}): refusing to use it",
                component, *current, migrations.size())});
     if (*current >= m.version) continue;  // already applied; the transaction rolls back (no-op)
-    if (auto r = conn.exec(m.sql); !r) {
+    if (auto r = conn.exec(pg && !m.pg_sql.empty() ? m.pg_sql : m.sql); !r) {
       r.error().message = strf("{} migration {}: {}", component, m.version, r.error().message);
       return std::unexpected(std::move(r.error()));
     }
     auto st = conn.prepare(
-        "INSERT INTO schema_version(component, version) VALUES(?1, ?2)"
-        " ON CONFLICT(component) DO UPDATE SET version = excluded.version, applied_at = "
-        "unixepoch()");
+        pg ? "INSERT INTO schema_version(component, version) VALUES(?1, ?2)"
+             " ON CONFLICT(component) DO UPDATE SET version = excluded.version, applied_at = "
+             "extract(epoch from now())::bigint"
+           : "INSERT INTO schema_version(component, version) VALUES(?1, ?2)"
+             " ON CONFLICT(component) DO UPDATE SET version = excluded.version, applied_at = "
+             "unixepoch()");
     if (!st) return std::unexpected(std::move(st.error()));
     if (auto b = st->bind_all(component, static_cast<std::int64_t>(m.version)); !b)
       return std::unexpected(std::move(b.error()));
