@@ -10,7 +10,7 @@ BUILD_PKGS="g++ make cmake pkg-config
   libgtest-dev libgmock-dev googletest libbenchmark-dev libhiredis-dev libpq-dev
   openssl sqlite3 curl ca-certificates"
 TEST_PKGS="python3 python3-pytest python3-requests python3-jwt python3-cryptography python3-jsonschema python3-yaml
-  chromium redis-server postgresql"
+  chromium redis-server postgresql haproxy"
 
 want="$BUILD_PKGS"
 case "${1:-build}" in
