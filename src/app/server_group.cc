@@ -2,16 +2,19 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include "http/cpus.h"
+
 namespace tollgate::app {
 
-ServerGroup::ServerGroup(std::string name, const std::string& listen, http::Handler handler, int threads,
-                         http::ServerLimits limits)
+ServerGroup::ServerGroup(std::string name, const std::string& listen, http::Handler handler,
+                         int threads, http::ServerLimits limits)
     : name_(std::move(name)) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) threads = static_cast<int>(http::usable_cpus());
   auto endpoint = http::parse_endpoint(listen);
   for (int i = 0; i < threads; ++i) {
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
-    servers_.push_back(http::Server::create(*contexts_.back(), endpoint, handler, limits, /*reuse_port=*/threads > 1));
+    servers_.push_back(http::Server::create(*contexts_.back(), endpoint, handler, limits,
+                                            /*reuse_port=*/threads > 1));
     if (i == 0) {
       port_ = servers_[0]->local_endpoint().port();
       endpoint.port(port_);  // port 0: every thread binds the port the first one got

@@ -111,7 +111,7 @@ struct GatewayLimits {
 
 struct GatewayConfig {
   std::string listen = "127.0.0.1:8080";
-  int threads = 0;  // 0 = std::thread::hardware_concurrency()
+  int threads = 0;  // 0 = the CPUs this process may run on (http::usable_cpus)
   std::vector<IssuerConfig> issuers;
   std::map<std::string, std::string> upstreams;  // name -> http://host:port
   GatewayLimits limits;

@@ -19,6 +19,7 @@
 #include "gateway/proxy.h"
 #include "gateway/tls.h"
 #include "gateway/upstream.h"
+#include "http/cpus.h"
 #include "http/log.h"
 
 namespace tollgate::gateway {
@@ -358,7 +359,7 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
         "give it 'tls' (cert_file and key_file) to serve other addresses",
         config.listen));
   const std::size_t n = config.threads > 0 ? static_cast<std::size_t>(config.threads)
-                                           : std::max(1u, std::thread::hardware_concurrency());
+                                           : http::usable_cpus();
   auto impl = std::make_unique<Impl>(n);
   impl->config = std::move(config);
   impl->clock = &clock;
