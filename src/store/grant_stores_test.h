@@ -1,5 +1,6 @@
 // grant_stores_test.h — a fresh database per test, on the backend the test is
-// instantiated for (TOLLGATE_STORE_BACKENDS in store/test_support.h; test-only).
+// instantiated for (TEST_P + TOLLGATE_STORE_BACKENDS in store/test_support.h),
+// SQLite for a plain TEST_F (test-only).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,8 +15,14 @@ namespace tollgate::store::testing {
 
 class TempDatabase : public ::testing::TestWithParam<Backend> {
  protected:
+  // TEST_P + TOLLGATE_STORE_BACKENDS runs on both backends; a plain TEST_F
+  // (no parameter) on SQLite.
+  Backend backend() const {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    return info && info->value_param() ? GetParam() : Backend::kSqlite;
+  }
   void SetUp() override {
-    tmp_.emplace(GetParam());
+    tmp_.emplace(backend());
     db_ = tmp_->open();
   }
   void TearDown() override {
