@@ -39,7 +39,37 @@ def wait_http(url, timeout=20.0, proc=None):
     raise RuntimeError(f"{url} did not come up within {timeout}s")
 
 
-class Tollgate:
+class TollgateProcess:
+    """A `tollgate` process started by a test: self.proc (Popen), self.log (the open
+    log file, stderr) and self.tmp (its folder, holding tollgate.log)."""
+
+    def logs(self):
+        self.log.flush()
+        return (self.tmp / "tollgate.log").read_text(errors="replace")
+
+    def wait_log(self, needle, timeout=5.0):
+        """The log once it holds needle (the access log is written by its own thread, a
+        moment after the response); the whole log if the timeout passes first."""
+        deadline = time.time() + timeout
+        text = self.logs()
+        while needle not in text and time.time() < deadline:
+            time.sleep(0.05)
+            text = self.logs()
+        return text
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("tollgate did not stop within 15 s of SIGTERM")
+        return self.proc.returncode
+
+
+class Tollgate(TollgateProcess):
     """A running `tollgate run` process and how to reach it."""
 
     def __init__(self, tmp: Path, extra_gateway_issuers=None, extra_config="", extra_authz=""):
@@ -84,30 +114,6 @@ authz:
         return subprocess.run([str(BIN), *args, "--data-dir", str(self.data)],
                               capture_output=True, text=True, timeout=30)
 
-    def logs(self):
-        self.log.flush()
-        return (self.tmp / "tollgate.log").read_text(errors="replace")
-
-    def wait_log(self, needle, timeout=5.0):
-        """The log once it holds needle (the access log is written by its own thread, a
-        moment after the response); the whole log if the timeout passes first."""
-        deadline = time.time() + timeout
-        text = self.logs()
-        while needle not in text and time.time() < deadline:
-            time.sleep(0.05)
-            text = self.logs()
-        return text
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("tollgate did not stop within 15 s of SIGTERM")
-        return self.proc.returncode
 
 
 @pytest.fixture(scope="session")

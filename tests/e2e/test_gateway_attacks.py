@@ -26,7 +26,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from conftest import BIN, ROOT, free_port, wait_http
+from conftest import BIN, ROOT, TollgateProcess, free_port, wait_http
 
 CHECK = "/sim-swap/v2/check"
 BODY = {"phoneNumber": "+34600000001"}
@@ -41,7 +41,7 @@ def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-class Gw:
+class Gw(TollgateProcess):
     """`tollgate run` with a tiny rate-limit tier, the admin listener on a free port, and a
     config file the tests rewrite before SIGHUP."""
 
@@ -127,31 +127,6 @@ gateway:
                 return None
         m = re.match(rb"HTTP/1\.[01] (\d{3})", data)
         return int(m.group(1)) if m else None
-
-    def logs(self):
-        self.log.flush()
-        return (self.tmp / "tollgate.log").read_text(errors="replace")
-
-    def wait_log(self, needle, timeout=5.0):
-        """The log once it holds needle (the access log is written by its own thread, a
-        moment after the response); the whole log if the timeout passes first."""
-        deadline = time.time() + timeout
-        text = self.logs()
-        while needle not in text and time.time() < deadline:
-            time.sleep(0.05)
-            text = self.logs()
-        return text
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("tollgate did not stop within 15 s of SIGTERM")
-        return self.proc.returncode
 
 
 @pytest.fixture(scope="module")
