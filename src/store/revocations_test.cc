@@ -9,19 +9,19 @@ namespace {
 
 constexpr std::int64_t kNow = 1'800'000'000;
 
-class RevocationStoreTest : public ::testing::Test {
+class RevocationStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     db_ = tmp_.open();
     store_ = SqliteRevocationStore::open(db_).value();
   }
-  testing::TempDb tmp_;
+  testing::TempDb tmp_{GetParam()};
   std::shared_ptr<Database> db_;
   std::shared_ptr<SqliteRevocationStore> store_;
 };
 
 // A revoked token is reported revoked, with its client, exp and reason kept.
-TEST_F(RevocationStoreTest, RevokedTokenIsRevoked) {
+TEST_P(RevocationStoreTest, RevokedTokenIsRevoked) {
   auto r = store_->revoke_token("jti-1", "client-a", kNow + 900, kNow, "revocation_endpoint").value();
   EXPECT_TRUE(r.created);
   EXPECT_EQ(r.entry.seq, 1);
@@ -34,7 +34,7 @@ TEST_F(RevocationStoreTest, RevokedTokenIsRevoked) {
 }
 
 // Revoking twice keeps the first entry and says it was not created again (RFC 7009 idempotence).
-TEST_F(RevocationStoreTest, RevokingTwiceIsIdempotent) {
+TEST_P(RevocationStoreTest, RevokingTwiceIsIdempotent) {
   ASSERT_TRUE(store_->revoke_token("jti-1", "a", kNow + 900, kNow, "first"));
   auto again = store_->revoke_token("jti-1", "a", kNow + 900, kNow + 5, "second").value();
   EXPECT_FALSE(again.created);
@@ -49,7 +49,7 @@ TEST_F(RevocationStoreTest, RevokingTwiceIsIdempotent) {
 }
 
 // since(N) lists later entries in order, leaves out expired tokens, and honours the limit.
-TEST_F(RevocationStoreTest, SinceListsInOrder) {
+TEST_P(RevocationStoreTest, SinceListsInOrder) {
   ASSERT_TRUE(store_->revoke_token("t1", "a", kNow + 900, kNow, "x"));
   ASSERT_TRUE(store_->revoke_client("b", kNow, "x"));
   ASSERT_TRUE(store_->revoke_token("t2", "a", kNow - 1, kNow, "x"));  // already expired
@@ -68,7 +68,7 @@ TEST_F(RevocationStoreTest, SinceListsInOrder) {
 }
 
 // Pruning deletes only expired token entries, and seq numbers are never reused afterwards.
-TEST_F(RevocationStoreTest, PruneKeepsSequenceMonotonic) {
+TEST_P(RevocationStoreTest, PruneKeepsSequenceMonotonic) {
   ASSERT_TRUE(store_->revoke_token("old", "a", kNow + 10, kNow, "x"));
   ASSERT_TRUE(store_->revoke_client("c", kNow, "x"));
   EXPECT_EQ(store_->prune(kNow + 11).value(), 1);
@@ -80,13 +80,15 @@ TEST_F(RevocationStoreTest, PruneKeepsSequenceMonotonic) {
 }
 
 // Entries survive a restart.
-TEST_F(RevocationStoreTest, SurvivesReopen) {
+TEST_P(RevocationStoreTest, SurvivesReopen) {
   ASSERT_TRUE(store_->revoke_token("t", "a", kNow + 900, kNow, "x"));
   store_.reset();
   db_.reset();
   auto again = SqliteRevocationStore::open(tmp_.open()).value();
   EXPECT_TRUE(again->token_revoked("t").value());
 }
+
+TOLLGATE_STORE_BACKENDS(RevocationStoreTest);
 
 }  // namespace
 }  // namespace tollgate::store
