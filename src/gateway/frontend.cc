@@ -1,14 +1,15 @@
 #include "gateway/frontend.h"
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <array>
 #include <charconv>
 
 #include "gateway/proxy.h"
 #include "http/camara.h"
+#include "http/listen.h"
 #include "http/log.h"
 
 namespace tollgate::gateway {
@@ -110,7 +111,8 @@ ClientConnection::ClientConnection(tcp::socket&& socket, std::shared_ptr<Fronten
     : socket_(std::move(socket)), tls_context_(std::move(tls)), frontend_(std::move(frontend)) {
   error_code ec;
   remote_ = socket_.remote_endpoint(ec);
-  if (tls_context_) tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
+  if (tls_context_)
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_context_);
 }
 
 std::size_t ClientConnection::sync_read(asio::mutable_buffer b, error_code& ec) {
@@ -154,15 +156,16 @@ void ClientConnection::start() {
   }
   phase_ = Phase::kReading;  // the handshake runs under the request deadline
   op_pending_ = true;
-  tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](const error_code& ec) {
-    self->op_pending_ = false;
-    if (self->closed_) return;
-    if (ec) {
-      self->close();
-      return;
-    }
-    self->wait_readable();
-  });
+  tls_->async_handshake(asio::ssl::stream_base::server,
+                        [self = shared_from_this()](const error_code& ec) {
+                          self->op_pending_ = false;
+                          if (self->closed_) return;
+                          if (ec) {
+                            self->close();
+                            return;
+                          }
+                          self->wait_readable();
+                        });
 }
 
 void ClientConnection::take_buffer() {
@@ -192,7 +195,8 @@ bool ClientConnection::partly_read() const {
 void ClientConnection::reset_parser() {
   parser_.emplace();
   const auto& l = frontend_->limits_;
-  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(l.max_header_bytes, UINT32_MAX)));
+  parser_->header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(l.max_header_bytes, UINT32_MAX)));
   parser_->body_limit(l.max_body_bytes);
   parser_->eager(true);
   continue_sent_ = false;
@@ -205,28 +209,29 @@ void ClientConnection::wait_readable() {
   // on the already-registered descriptor, where a readiness wait would re-arm
   // epoll (one epoll_ctl per request). The few bytes land in the connection's
   // small inline buffer, so an idle connection still holds no read buffer.
-  async_read(asio::buffer(inline_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
-    self->op_pending_ = false;
-    if (self->closed_ || self->phase_ != Phase::kReading) return;
-    if (ec) {
-      // The sweep cancels the read on a timeout; it already answered or closed.
-      if (ec != asio::error::operation_aborted) self->close();
-      return;
-    }
-    try {
-      self->take_buffer();
-      asio::buffer_copy(self->buffer_->prepare(n), asio::buffer(self->inline_.data(), n));
-      self->buffer_->commit(n);
-      if (!self->request_started_) {  // the request clock runs from its first byte
-        self->request_started_ = true;
-        self->deadline_ = Steady::now() + self->frontend_->limits_.request_timeout;
-      }
-      self->read_some();
-    } catch (const std::exception& e) {
-      report("read", e.what());
-      self->close();
-    }
-  });
+  async_read(
+      asio::buffer(inline_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+        self->op_pending_ = false;
+        if (self->closed_ || self->phase_ != Phase::kReading) return;
+        if (ec) {
+          // The sweep cancels the read on a timeout; it already answered or closed.
+          if (ec != asio::error::operation_aborted) self->close();
+          return;
+        }
+        try {
+          self->take_buffer();
+          asio::buffer_copy(self->buffer_->prepare(n), asio::buffer(self->inline_.data(), n));
+          self->buffer_->commit(n);
+          if (!self->request_started_) {  // the request clock runs from its first byte
+            self->request_started_ = true;
+            self->deadline_ = Steady::now() + self->frontend_->limits_.request_timeout;
+          }
+          self->read_some();
+        } catch (const std::exception& e) {
+          report("read", e.what());
+          self->close();
+        }
+      });
 }
 
 // Reads what the socket holds without blocking, parses it, and either hands a
@@ -352,10 +357,11 @@ void ClientConnection::write_out(bool keep_alive) {
   deadline_ = Steady::now() + frontend_->limits_.request_timeout;
   if (tls_) {  // a TLS record is written whole: always through the stream's async write
     op_pending_ = true;
-    async_write_all(asio::buffer(out_), [self = shared_from_this(), keep_alive](const error_code& wec, std::size_t) {
-      self->op_pending_ = false;
-      self->on_written(wec, keep_alive);
-    });
+    async_write_all(asio::buffer(out_),
+                    [self = shared_from_this(), keep_alive](const error_code& wec, std::size_t) {
+                      self->op_pending_ = false;
+                      self->on_written(wec, keep_alive);
+                    });
     return;
   }
   // Most answers fit the socket buffer: try at once, fall back to an async write.
@@ -501,9 +507,9 @@ Frontend::Frontend(asio::io_context& ioc, RequestSink& sink, FrontendLimits limi
 
 Frontend::~Frontend() = default;
 
-std::shared_ptr<Frontend> Frontend::create(asio::io_context& ioc, const tcp::endpoint& endpoint,
-                                           RequestSink& sink, FrontendLimits limits, bool reuse_port,
-                                           const std::atomic<std::shared_ptr<asio::ssl::context>>* tls) {
+std::shared_ptr<Frontend> Frontend::create(
+    asio::io_context& ioc, const tcp::endpoint& endpoint, RequestSink& sink, FrontendLimits limits,
+    bool reuse_port, const std::atomic<std::shared_ptr<asio::ssl::context>>* tls) {
   std::shared_ptr<Frontend> f(new Frontend(ioc, sink, limits));
   f->tls_ = tls;
   f->open(endpoint, reuse_port);
@@ -511,27 +517,7 @@ std::shared_ptr<Frontend> Frontend::create(asio::io_context& ioc, const tcp::end
 }
 
 void Frontend::open(const tcp::endpoint& endpoint, bool reuse_port) {
-  error_code ec;
-  auto fail = [&](const char* what) {
-    throw std::system_error(static_cast<std::error_code>(ec),
-                            std::string(what) + " " + endpoint.address().to_string() + ":" +
-                                std::to_string(endpoint.port()));
-  };
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) fail("open");
-  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (ec) fail("SO_REUSEADDR");
-  if (reuse_port) {
-    using reuse_port_option = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-    acceptor_.set_option(reuse_port_option(true), ec);
-    if (ec) fail("SO_REUSEPORT");
-  }
-  acceptor_.bind(endpoint, ec);
-  if (ec) fail("bind");
-  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) fail("listen");
-  local_ = acceptor_.local_endpoint(ec);
-  if (ec) fail("getsockname");
+  local_ = http::open_listener(acceptor_, endpoint, reuse_port);
 }
 
 void Frontend::start() {

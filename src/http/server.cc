@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "http/camara.h"
+#include "http/listen.h"
 #include "http/log.h"
 
 namespace tollgate::http {
@@ -44,7 +45,8 @@ constexpr std::size_t kLingerBytes = 256 * 1024;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 
 void report(std::string_view where, std::string_view what) {
-  log_json("app", {{"msg", std::string("http server: ") + std::string(where)}, {"error", what}}, LogLevel::kError);
+  log_json("app", {{"msg", std::string("http server: ") + std::string(where)}, {"error", what}},
+           LogLevel::kError);
 }
 
 bool is_http_parse_error(const error_code& ec) {
@@ -135,27 +137,7 @@ class ServerImpl final : public Server, public std::enable_shared_from_this<Serv
         limits_(std::move(limits)) {}
 
   void open(const tcp::endpoint& endpoint, bool reuse_port) {
-    error_code ec;
-    auto fail = [&](const char* what) {
-      throw std::system_error(static_cast<std::error_code>(ec),
-                              std::string(what) + " " + endpoint.address().to_string() + ":" +
-                                  std::to_string(endpoint.port()));
-    };
-    acceptor_.open(endpoint.protocol(), ec);
-    if (ec) fail("open");
-    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (ec) fail("SO_REUSEADDR");
-    if (reuse_port) {
-      using reuse_port_option = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-      acceptor_.set_option(reuse_port_option(true), ec);
-      if (ec) fail("SO_REUSEPORT");
-    }
-    acceptor_.bind(endpoint, ec);
-    if (ec) fail("bind");
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) fail("listen");
-    local_ = acceptor_.local_endpoint(ec);
-    if (ec) fail("getsockname");
+    local_ = open_listener(acceptor_, endpoint, reuse_port);
   }
 
   tcp::endpoint local_endpoint() const override { return local_; }
@@ -187,15 +169,17 @@ class ServerImpl final : public Server, public std::enable_shared_from_this<Serv
         resume = true;
       }
     }
-    if (resume) asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+    if (resume)
+      asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
   }
 
  private:
   void do_accept() {
     if (stopped_) return;
-    acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           [self = shared_from_this()](error_code ec, tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
   }
 
   void on_accept(const error_code& ec, tcp::socket socket) {
@@ -297,7 +281,9 @@ void Session::guarded(std::string_view where, F&& f) {
 }
 
 void Session::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->guarded("read", [&] { self->read_next(); }); });
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->guarded("read", [&] { self->read_next(); });
+  });
 }
 
 void Session::close_async() {
@@ -324,7 +310,8 @@ void Session::disarm_deadline() {
 void Session::read_next() {
   if (closed_) return;
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
+  parser_->header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
   parser_->body_limit(limits_.max_body_bytes);
   if (first_request_ || buffer_.size() > 0) {
     // A new connection (or bytes already buffered): the request clock runs now.
@@ -335,9 +322,10 @@ void Session::read_next() {
   }
   // Keep-alive: wait up to idle_timeout for the next request to begin.
   arm_deadline(limits_.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](error_code ec, std::size_t n) {
-    self->guarded("read", [&] { self->on_first_bytes(ec, n); });
-  });
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](error_code ec, std::size_t n) {
+                            self->guarded("read", [&] { self->on_first_bytes(ec, n); });
+                          });
 }
 
 void Session::on_first_bytes(const error_code& ec, std::size_t n) {
@@ -352,9 +340,10 @@ void Session::on_first_bytes(const error_code& ec, std::size_t n) {
 }
 
 void Session::read_header() {
-  bhttp::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-    self->guarded("read", [&] { self->on_header(ec); });
-  });
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](error_code ec, std::size_t) {
+                             self->guarded("read", [&] { self->on_header(ec); });
+                           });
 }
 
 void Session::on_header(const error_code& ec) {
@@ -366,7 +355,8 @@ void Session::on_header(const error_code& ec) {
     return;
   }
   const auto& req = parser_->get();
-  if (!parser_->is_done() && req.version() >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue")) {
+  if (!parser_->is_done() && req.version() >= 11 &&
+      beast::iequals(req[bhttp::field::expect], "100-continue")) {
     // The client waits for our go-ahead before sending the body.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
@@ -392,9 +382,10 @@ void Session::read_body() {
     on_read({});
     return;
   }
-  bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, std::size_t) {
-    self->guarded("read", [&] { self->on_read(ec); });
-  });
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](error_code ec, std::size_t) {
+                      self->guarded("read", [&] { self->on_read(ec); });
+                    });
 }
 
 void Session::on_read(const error_code& ec) {
@@ -471,10 +462,12 @@ void Session::on_response(Response&& res) {
 }
 
 void Session::write(bool keep_alive) {
-  stream_.expires_after(std::max<std::chrono::steady_clock::duration>(limits_.request_timeout, std::chrono::seconds(1)));
-  bhttp::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-    self->guarded("write", [&] { self->on_write(ec, keep_alive); });
-  });
+  stream_.expires_after(std::max<std::chrono::steady_clock::duration>(limits_.request_timeout,
+                                                                      std::chrono::seconds(1)));
+  bhttp::async_write(stream_, *response_,
+                     [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+                       self->guarded("write", [&] { self->on_write(ec, keep_alive); });
+                     });
 }
 
 void Session::on_write(const error_code& ec, bool keep_alive) {
@@ -508,9 +501,10 @@ void Session::linger() {
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.clear();
   arm_deadline(kLingerTime);
-  stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec, std::size_t n) {
-    self->guarded("linger", [&] { self->on_linger(ec, n); });
-  });
+  stream_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](error_code ec, std::size_t n) {
+                            self->guarded("linger", [&] { self->on_linger(ec, n); });
+                          });
 }
 
 void Session::on_linger(const error_code& ec, std::size_t n) {
@@ -520,9 +514,10 @@ void Session::on_linger(const error_code& ec, std::size_t n) {
     close();
     return;
   }
-  stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec2, std::size_t n2) {
-    self->guarded("linger", [&] { self->on_linger(ec2, n2); });
-  });
+  stream_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](error_code ec2, std::size_t n2) {
+                            self->guarded("linger", [&] { self->on_linger(ec2, n2); });
+                          });
 }
 
 void Session::close() {
@@ -550,7 +545,8 @@ void frame_payload(Response& res, bool head_request) {
   } else if (status == 304 || head_request) {
     // Headers describe a body that is never sent: keep a given Content-Length.
     res.erase(bhttp::field::transfer_encoding);  // no chunk terminator without a body
-    if (status != 304 && res.count(bhttp::field::content_length) == 0) res.content_length(res.body().size());
+    if (status != 304 && res.count(bhttp::field::content_length) == 0)
+      res.content_length(res.body().size());
     res.body().clear();
   } else {
     res.prepare_payload();
@@ -608,7 +604,8 @@ bool parse_port(std::string_view text, std::uint16_t& port) {
 }  // namespace
 
 Handler make_sync_handler(SyncHandler handler) {
-  return [handler = std::move(handler)](Request&& request, const ConnectionInfo& info, Respond respond) {
+  return [handler = std::move(handler)](Request&& request, const ConnectionInfo& info,
+                                        Respond respond) {
     Response res;
     try {
       res = handler(request, info);
@@ -628,7 +625,8 @@ Response default_error(unsigned status, std::string_view message) {
   return camara_error(status, camara_code(status), message);
 }
 
-std::shared_ptr<Server> Server::create(asio::io_context& ioc, const asio::ip::tcp::endpoint& endpoint, Handler handler,
+std::shared_ptr<Server> Server::create(asio::io_context& ioc,
+                                       const asio::ip::tcp::endpoint& endpoint, Handler handler,
                                        ServerLimits limits, bool reuse_port) {
   if (!handler) throw std::invalid_argument("http::Server: a handler is required");
   if (limits.max_connections == 0) limits.max_connections = 1;
@@ -639,7 +637,8 @@ std::shared_ptr<Server> Server::create(asio::io_context& ioc, const asio::ip::tc
 
 asio::ip::tcp::endpoint parse_endpoint(std::string_view host_port) {
   auto fail = [&](std::string_view why) -> asio::ip::tcp::endpoint {
-    throw std::invalid_argument("invalid listen address \"" + std::string(host_port) + "\": " + std::string(why));
+    throw std::invalid_argument("invalid listen address \"" + std::string(host_port) +
+                                "\": " + std::string(why));
   };
   std::string_view host;
   std::string_view port_text;
@@ -647,7 +646,8 @@ asio::ip::tcp::endpoint parse_endpoint(std::string_view host_port) {
     const std::size_t close = host_port.find(']');
     if (close == std::string_view::npos) return fail("missing ']' after an IPv6 address");
     host = host_port.substr(1, close - 1);
-    if (close + 1 >= host_port.size() || host_port[close + 1] != ':') return fail("expected \"[address]:port\"");
+    if (close + 1 >= host_port.size() || host_port[close + 1] != ':')
+      return fail("expected \"[address]:port\"");
     port_text = host_port.substr(close + 2);
     error_code ec;
     const auto addr = asio::ip::make_address_v6(std::string(host), ec);
@@ -660,7 +660,8 @@ asio::ip::tcp::endpoint parse_endpoint(std::string_view host_port) {
   if (colon == std::string_view::npos) return fail("expected \"host:port\"");
   host = host_port.substr(0, colon);
   port_text = host_port.substr(colon + 1);
-  if (host.find(':') != std::string_view::npos) return fail("write IPv6 addresses in brackets, e.g. [::1]:8080");
+  if (host.find(':') != std::string_view::npos)
+    return fail("write IPv6 addresses in brackets, e.g. [::1]:8080");
   std::uint16_t port = 0;
   if (!parse_port(port_text, port)) return fail("the port must be a number from 0 to 65535");
   if (host.empty()) return fail("missing host");
