@@ -55,6 +55,17 @@ std::shared_ptr<authz::ThreeLegged> make_three_legged(
         !r)
       http::log_error("could not record a revocation: " + r.error().message);
   };
+  hooks.withdraw_consent = [governance, consents = stores.consents,
+                            refresh = stores.refresh_tokens, &clock](std::string_view consent_id,
+                                                                     std::string_view by) {
+    return authz::withdraw_consent(
+        {*consents, governance->revocations().store(), *refresh}, consent_id, by,
+        [&](std::string_view event, boost::json::object fields) -> std::expected<void, std::string> {
+          governance->audit().record(event, std::move(fields));  // durable before the answer
+          return {};
+        },
+        clock);
+  };
   hooks.audit = [governance](std::string_view event, boost::json::object fields, bool) {
     governance->audit().record(event, std::move(fields));
   };

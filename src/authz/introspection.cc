@@ -38,6 +38,12 @@ store::StoreResult<boost::json::object> introspect(Revocations& revocations, sto
   auto client_revoked = revocations.client_revoked(ours->client_id);
   if (!client_revoked) return std::unexpected(std::move(client_revoked.error()));
   if (*client_revoked) return inactive();
+  // A 3-legged token is no better than the consent it rests on.
+  if (auto consent = ours->claims.if_contains("consent_id"); consent && consent->is_string()) {
+    auto consent_revoked = revocations.consent_revoked(consent->get_string());
+    if (!consent_revoked) return std::unexpected(std::move(consent_revoked.error()));
+    if (*consent_revoked) return inactive();
+  }
   auto client = clients.find(ours->client_id);
   if (!client) return std::unexpected(std::move(client.error()));
   if (!client->has_value() || (*client)->disabled) return inactive();

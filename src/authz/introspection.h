@@ -4,7 +4,8 @@
 // Contract
 // - A token is active only when ALL hold: it is our access token (our key, our
 //   iss, typ at+jwt — see Revocations::inspect) and not expired at `now`; its
-//   jti is not revoked; its client exists, is not disabled and not revoked; and
+//   jti is not revoked; its client exists, is not disabled and not revoked; the
+//   consent named by its consent_id claim (3-legged tokens) is not revoked; and
 //   the caller may see it: the token's own client, or the admin credential
 //   (a gateway). Refresh tokens are asked of the RefreshTokenRevoker when one
 //   is installed, under the same caller rule.

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <ctime>
 #include <utility>
 
 namespace tollgate::authz::pages {
@@ -168,6 +169,37 @@ http::Response consent(const http::Request& req, const ConsentView& v) {
        "<button class=\"allow\" type=\"submit\" name=\"decision\" "
        "value=\"allow\">Allow</button></div></form>";
   return page(req, 200, "Allow " + v.partner + "?", b);
+}
+
+std::string date_of(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return "?";
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+http::Response consents(const http::Request& req, const ConsentsView& v) {
+  std::string b = "<h1>Your permissions</h1>";
+  b += "<p class=\"small\">Apps and services you allowed to use the data of the line " +
+       escape(v.subscriber_masked) + ".</p>";
+  if (!v.notice.empty()) b += "<p class=\"why\">" + escape(v.notice) + "</p>";
+  if (v.items.empty()) b += "<p>You have not given any permission that is still in force.</p>";
+  for (const auto& c : v.items) {
+    b += "<section class=\"why\"><h2 style=\"font-size:1.1rem;margin:0 0 .5rem\">" +
+         escape(c.partner) + "</h2><p><strong>Why:</strong> " + escape(c.purpose_words) +
+         " <span class=\"small\">(" + escape(c.purpose) + ")</span></p><ul>";
+    for (const auto& s : c.scope_words) b += "<li>" + escape(s) + "</li>";
+    b += "</ul><p class=\"small\">Given on " + escape(c.given) + ", valid until " +
+         escape(c.expires) + ".</p>";
+    b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" +
+         hidden("session", v.session) + hidden("csrf", v.csrf) +
+         hidden("consent_id", c.consent_id) +
+         "<div class=\"buttons\"><button class=\"deny\" type=\"submit\">Withdraw</button></div>"
+         "</form></section>";
+  }
+  return page(req, 200, "Your permissions", b);
 }
 
 http::Response phone_number(const http::Request& req, const FormView& v) {

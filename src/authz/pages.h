@@ -1,5 +1,5 @@
-// pages.h — the operator-hosted HTML pages of the authorization code flow and
-// of the CIBA handset prompt answer: server-rendered, no script, every dynamic
+// pages.h — the operator-hosted HTML pages of the authorization code flow, of
+// the CIBA handset prompt answer and of the subscriber's consent self-care: server-rendered, no script, every dynamic
 // value HTML-escaped.
 //
 // Every page is sent with headers that keep it from being framed or cached
@@ -12,6 +12,7 @@
 // form post, which goes to the client's registered redirect URI.)
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,29 @@ struct FormView {
   std::string error;         // shown above the form when not empty
   std::string phone_masked;  // OTP page: where the code went
 };
+
+// The subscriber's self-care page (GET /consents): every active consent with a
+// Withdraw button (one form each, carrying the session, the CSRF token and the id).
+struct ConsentItem {
+  std::string consent_id;
+  std::string partner;
+  std::string purpose_words;
+  std::string purpose;
+  std::vector<std::string> scope_words;
+  std::string given;    // "2026-12-04"
+  std::string expires;  // "2027-12-04"
+};
+struct ConsentsView {
+  std::string subscriber_masked;
+  std::vector<ConsentItem> items;
+  std::string notice;  // shown above the list when not empty ("Withdrawn: ...")
+  std::string action;  // withdraw form action path
+  std::string session;
+  std::string csrf;
+};
+http::Response consents(const http::Request& req, const ConsentsView& view);
+// "2026-12-04" (UTC) for a unix time.
+std::string date_of(std::int64_t unix_seconds);
 
 http::Response consent(const http::Request& req, const ConsentView& view);
 http::Response phone_number(const http::Request& req, const FormView& view);

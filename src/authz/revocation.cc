@@ -130,6 +130,8 @@ store::StoreResult<boost::json::object> Revocations::feed(std::int64_t since) {
   for (const store::Revocation& e : *entries) {
     if (e.kind == store::RevocationKind::kToken)
       revoked.push_back(boost::json::object{{"jti", e.jti}, {"exp", e.exp}});
+    else if (e.kind == store::RevocationKind::kConsent)
+      revoked.push_back(boost::json::object{{"consent_id", e.consent_id}});
     else
       revoked.push_back(boost::json::object{{"client_id", e.client_id}});
     next = e.seq;

@@ -87,8 +87,10 @@ class Revocations {
 
   store::StoreResult<bool> token_revoked(std::string_view jti) { return store_->token_revoked(jti); }
   store::StoreResult<bool> client_revoked(std::string_view client_id) { return store_->client_revoked(client_id); }
+  store::StoreResult<bool> consent_revoked(std::string_view consent_id) { return store_->consent_revoked(consent_id); }
+  store::RevocationStore& store() { return *store_; }
 
-  // The feed: {"next": M, "revoked": [{"jti":..,"exp":..} | {"client_id":..}]}.
+  // The feed: {"next": M, "revoked": [{"jti":..,"exp":..} | {"client_id":..} | {"consent_id":..}]}.
   static constexpr std::size_t kFeedPage = 1000;
   store::StoreResult<boost::json::object> feed(std::int64_t since);
 

@@ -178,6 +178,14 @@ std::optional<http::Response> ThreeLeggedImpl::handle(const http::Request& req,
     if (!post) return only(bhttp::verb::post, "POST");
     return ciba_decide(req);
   }
+  if (path == "/consents") {
+    if (auto r = only(bhttp::verb::get, "GET")) return r;
+    return consents_page(req, info);
+  }
+  if (path == "/consents/withdraw") {
+    if (!post) return only(bhttp::verb::post, "POST");
+    return consents_withdraw(req, info);
+  }
   return std::nullopt;
 }
 

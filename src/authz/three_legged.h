@@ -11,6 +11,10 @@
 //   POST /oauth2/authorize/consent     Allow / Deny
 //   POST /oauth2/bc-authorize          CIBA backchannel authentication request
 //   POST /oauth2/ciba/decide           the subscriber's answer from the handset
+//   GET  /consents                     the subscriber's self-care page: active consents,
+//                                      identified like /oauth2/authorize (network-based)
+//   POST /consents/withdraw            Withdraw (CSRF token + browser binding, like the
+//                                      consent page); see consent_withdrawal.h
 // Grants (token endpoint): authorization_code, refresh_token,
 // urn:openid:params:grant-type:ciba (token(), for an authenticated client) and
 // urn:ietf:params:oauth:grant-type:jwt-bearer (jwt_bearer(), before client
@@ -37,6 +41,7 @@
 #include <string_view>
 
 #include "authz/config.h"
+#include "authz/consent_withdrawal.h"
 #include "authz/keys.h"
 #include "authz/pairwise.h"
 #include "authz/sealed_subject.h"
@@ -114,6 +119,11 @@ struct ClientHooks {
   std::function<void(std::string_view jti, std::string_view client_id, std::int64_t exp,
                      std::string_view reason)>
       revoke_access_token;
+  // Withdraw a consent and revoke what rests on it (authz/consent_withdrawal.h); empty: the
+  // self-care page refuses to withdraw (503 page).
+  std::function<std::expected<WithdrawnConsent, WithdrawError>(std::string_view consent_id,
+                                                               std::string_view by)>
+      withdraw_consent;
   // Record an audit event (durably, before the response, in the host's audit trail);
   // empty: one line on the "audit" log channel.
   std::function<void(std::string_view event, boost::json::object fields, bool warn)> audit;

@@ -1,5 +1,5 @@
 // three_legged_impl.h — private to the three-legged grants (three_legged.cc,
-// authorize.cc, ciba.cc, jwt_bearer.cc, refresh.cc). Not an interface.
+// authorize.cc, ciba.cc, jwt_bearer.cc, refresh.cc, selfcare.cc). Not an interface.
 #pragma once
 
 #include <boost/json.hpp>
@@ -95,6 +95,10 @@ class ThreeLeggedImpl final : public ThreeLegged {
   http::Response ciba_decide(const http::Request& req);
   http::Response token_ciba(const http::Request& req, const http::Form& form,
                             const store::ClientRecord& client);
+
+  // --- the subscriber's consent self-care (selfcare.cc) ---
+  http::Response consents_page(const http::Request& req, const http::ConnectionInfo& info);
+  http::Response consents_withdraw(const http::Request& req, const http::ConnectionInfo& info);
 
   // --- refresh and JWT bearer (refresh.cc, jwt_bearer.cc) ---
   http::Response token_refresh(const http::Request& req, const http::Form& form,

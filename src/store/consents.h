@@ -56,6 +56,11 @@ class ConsentStore {
   // Every consent of a subscriber (withdrawn ones included), newest first.
   virtual StoreResult<std::vector<ConsentRecord>> list_for_subscriber(
       std::string_view subscriber) = 0;
+  // Consents filtered by subscriber and/or partner (an empty filter matches all),
+  // withdrawn ones included, newest first, at most `limit`.
+  virtual StoreResult<std::vector<ConsentRecord>> list(std::string_view subscriber,
+                                                       std::string_view partner,
+                                                       std::size_t limit) = 0;
   // kNotFound for an unknown id; a second withdrawal keeps the first time.
   virtual StoreResult<void> withdraw(std::string_view consent_id, std::int64_t now) = 0;
 };
@@ -73,6 +78,9 @@ class SqliteConsentStore final : public ConsentStore {
                                                           const core::ScopeSet& scopes,
                                                           std::int64_t now) override;
   StoreResult<std::vector<ConsentRecord>> list_for_subscriber(std::string_view subscriber) override;
+  StoreResult<std::vector<ConsentRecord>> list(std::string_view subscriber,
+                                               std::string_view partner,
+                                               std::size_t limit) override;
   StoreResult<void> withdraw(std::string_view consent_id, std::int64_t now) override;
 
  private:

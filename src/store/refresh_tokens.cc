@@ -151,6 +151,14 @@ StoreResult<void> SqliteRefreshTokenStore::revoke_client(std::string_view client
   });
 }
 
+StoreResult<void> SqliteRefreshTokenStore::revoke_consent(std::string_view consent_id) {
+  if (consent_id.empty()) return {};  // tokens without a consent rest on none
+  return db_->run([&](Connection& c) {
+    return detail::exec_bound(c, "UPDATE refresh_tokens SET revoked = 1 WHERE consent_id = ?1",
+                              consent_id);
+  });
+}
+
 StoreResult<std::optional<RefreshTokenRecord>> SqliteRefreshTokenStore::find(
     std::string_view token_hash) {
   return db_->run([&](Connection& c) -> StoreResult<std::optional<RefreshTokenRecord>> {

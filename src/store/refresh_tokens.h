@@ -50,6 +50,8 @@ class RefreshTokenStore {
   virtual StoreResult<void> revoke_family(std::string_view family_id) = 0;
   // Revoke every refresh token of a client (the client was disabled). Idempotent.
   virtual StoreResult<void> revoke_client(std::string_view client_id) = 0;
+  // Revoke every refresh token resting on a consent (the consent was withdrawn). Idempotent.
+  virtual StoreResult<void> revoke_consent(std::string_view consent_id) = 0;
   // The token without using it (RFC 7009/7662 helpers); nullopt when unknown.
   virtual StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) = 0;
 };
@@ -61,6 +63,7 @@ class SqliteRefreshTokenStore final : public RefreshTokenStore {
   StoreResult<RefreshUse> use(std::string_view token_hash, std::int64_t now) override;
   StoreResult<void> revoke_family(std::string_view family_id) override;
   StoreResult<void> revoke_client(std::string_view client_id) override;
+  StoreResult<void> revoke_consent(std::string_view consent_id) override;
   StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) override;
 
  private:

@@ -48,9 +48,45 @@ constexpr Migration kMigrations[] = {
      " RETURN NULL; END $$;"
      "CREATE TRIGGER revocations_high_water AFTER INSERT ON revocations"
      " FOR EACH ROW EXECUTE FUNCTION revocations_high_water();"},
+    // A third kind, 'consent' (consent withdrawal). SQLite cannot change a CHECK
+    // constraint in place, so the table is rebuilt: rows keep their seq, and the
+    // AUTOINCREMENT high-water mark is carried over so that a seq handed out
+    // before (then pruned) is never handed out again.
+    {2,
+     "CREATE TABLE revocations_v2 ("
+     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " kind TEXT NOT NULL CHECK (kind IN ('token', 'client', 'consent')),"
+     " jti TEXT,"
+     " client_id TEXT NOT NULL,"
+     " consent_id TEXT,"
+     " exp INTEGER NOT NULL DEFAULT 0,"
+     " revoked_at INTEGER NOT NULL,"
+     " reason TEXT NOT NULL,"
+     " CHECK ((kind = 'token') = (jti IS NOT NULL)),"
+     " CHECK ((kind = 'consent') = (consent_id IS NOT NULL))"
+     ") STRICT;"
+     "INSERT INTO revocations_v2(seq, kind, jti, client_id, exp, revoked_at, reason)"
+     " SELECT seq, kind, jti, client_id, exp, revoked_at, reason FROM revocations;"
+     "DELETE FROM sqlite_sequence WHERE name = 'revocations_v2';"
+     "INSERT INTO sqlite_sequence(name, seq)"
+     " SELECT 'revocations_v2', seq FROM sqlite_sequence WHERE name = 'revocations';"
+     "DROP TABLE revocations;"
+     "ALTER TABLE revocations_v2 RENAME TO revocations;"
+     "CREATE UNIQUE INDEX revocations_token ON revocations(jti) WHERE kind = 'token';"
+     "CREATE UNIQUE INDEX revocations_client ON revocations(client_id) WHERE kind = 'client';"
+     "CREATE UNIQUE INDEX revocations_consent ON revocations(consent_id) WHERE kind = 'consent';"
+     "CREATE INDEX revocations_by_exp ON revocations(exp) WHERE kind = 'token';",
+     // PostgreSQL changes the constraint in place.
+     "ALTER TABLE revocations DROP CONSTRAINT revocations_kind_check;"
+     "ALTER TABLE revocations ADD CONSTRAINT revocations_kind_check"
+     " CHECK (kind IN ('token', 'client', 'consent'));"
+     "ALTER TABLE revocations ADD COLUMN consent_id TEXT;"
+     "ALTER TABLE revocations ADD CONSTRAINT revocations_consent_check"
+     " CHECK ((kind = 'consent') = (consent_id IS NOT NULL));"
+     "CREATE UNIQUE INDEX revocations_consent ON revocations(consent_id) WHERE kind = 'consent';"},
 };
 
-constexpr std::string_view kColumns = "seq, kind, jti, client_id, exp, revoked_at, reason";
+constexpr std::string_view kColumns = "seq, kind, jti, client_id, exp, revoked_at, reason, consent_id";
 
 template <class T>
 std::unexpected<StoreError> forward(StoreResult<T>& r) {
@@ -65,6 +101,8 @@ StoreResult<Revocation> read_row(const Statement& st) {
     r.kind = RevocationKind::kToken;
   } else if (kind == "client") {
     r.kind = RevocationKind::kClient;
+  } else if (kind == "consent") {
+    r.kind = RevocationKind::kConsent;
   } else {
     return std::unexpected(StoreError{StoreErrorCode::kCorrupt, strf("revocation {}: kind '{}'", r.seq, kind)});
   }
@@ -73,6 +111,7 @@ StoreResult<Revocation> read_row(const Statement& st) {
   r.exp = st.column_int64(4);
   r.revoked_at = st.column_int64(5);
   r.reason = st.column_text(6);
+  if (!st.column_is_null(7)) r.consent_id = st.column_text(7);
   return r;
 }
 
@@ -81,16 +120,21 @@ StoreResult<Revocation> read_row(const Statement& st) {
 // and AUTOINCREMENT numbers are not spent on duplicates).
 StoreResult<RevokeResult> insert_or_find(Connection& c, RevocationKind kind, std::string_view jti,
                                          std::string_view client_id, std::int64_t exp, std::int64_t now,
-                                         std::string_view reason) {
+                                         std::string_view reason, std::string_view consent_id = {}) {
   auto tx = c.transaction();
   if (!tx) return forward(tx);
   auto find = [&]() -> StoreResult<std::optional<Revocation>> {
-    auto sel = c.prepare(kind == RevocationKind::kToken
-                             ? strf("SELECT {} FROM revocations WHERE kind = 'token' AND jti = ?1", kColumns)
-                             : strf("SELECT {} FROM revocations WHERE kind = 'client' AND client_id = ?1",
-                                    kColumns));
+    auto sel = c.prepare(
+        kind == RevocationKind::kToken
+            ? strf("SELECT {} FROM revocations WHERE kind = 'token' AND jti = ?1", kColumns)
+        : kind == RevocationKind::kClient
+            ? strf("SELECT {} FROM revocations WHERE kind = 'client' AND client_id = ?1", kColumns)
+            : strf("SELECT {} FROM revocations WHERE kind = 'consent' AND consent_id = ?1", kColumns));
     if (!sel) return forward(sel);
-    if (auto b = sel->bind(1, kind == RevocationKind::kToken ? jti : client_id); !b) return forward(b);
+    const std::string_view key = kind == RevocationKind::kToken    ? jti
+                                 : kind == RevocationKind::kClient ? client_id
+                                                                   : consent_id;
+    if (auto b = sel->bind(1, key); !b) return forward(b);
     auto row = sel->step();
     if (!row) return forward(row);
     if (!*row) return std::optional<Revocation>{};
@@ -103,7 +147,8 @@ StoreResult<RevokeResult> insert_or_find(Connection& c, RevocationKind kind, std
   if (*existing) return RevokeResult{std::move(**existing), false};  // the transaction rolls back: nothing written
   {
     auto ins = c.prepare(
-        "INSERT INTO revocations(kind, jti, client_id, exp, revoked_at, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO revocations(kind, jti, client_id, exp, revoked_at, reason, consent_id) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!ins) return forward(ins);
     StoreResult<void> b = ins->bind(1, to_string(kind));
     if (b) b = kind == RevocationKind::kToken ? ins->bind(2, jti) : ins->bind(2, nullptr);
@@ -111,6 +156,7 @@ StoreResult<RevokeResult> insert_or_find(Connection& c, RevocationKind kind, std
     if (b) b = ins->bind(4, exp);
     if (b) b = ins->bind(5, now);
     if (b) b = ins->bind(6, reason);
+    if (b) b = kind == RevocationKind::kConsent ? ins->bind(7, consent_id) : ins->bind(7, nullptr);
     if (!b) return forward(b);
     if (auto r = ins->run(); !r) return forward(r);
   }
@@ -133,7 +179,15 @@ StoreResult<bool> exists(Connection& c, std::string_view sql, std::string_view k
 }  // namespace
 
 std::string_view to_string(RevocationKind kind) {
-  return kind == RevocationKind::kToken ? "token" : "client";
+  switch (kind) {
+    case RevocationKind::kToken:
+      return "token";
+    case RevocationKind::kClient:
+      return "client";
+    case RevocationKind::kConsent:
+      return "consent";
+  }
+  return "token";
 }
 
 StoreResult<std::shared_ptr<SqliteRevocationStore>> SqliteRevocationStore::open(std::shared_ptr<Database> db) {
@@ -161,6 +215,24 @@ StoreResult<RevokeResult> SqliteRevocationStore::revoke_client(std::string_view 
   });
 }
 
+StoreResult<RevokeResult> SqliteRevocationStore::revoke_consent(std::string_view consent_id,
+                                                                std::string_view client_id,
+                                                                std::int64_t now,
+                                                                std::string_view reason) {
+  if (consent_id.empty())
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "revoke_consent: empty consent_id"});
+  return db_->run([&](Connection& c) {
+    return insert_or_find(c, RevocationKind::kConsent, {}, client_id, 0, now, reason, consent_id);
+  });
+}
+
+StoreResult<bool> SqliteRevocationStore::consent_revoked(std::string_view consent_id) {
+  return db_->run([&](Connection& c) {
+    return exists(c, "SELECT 1 FROM revocations WHERE kind = 'consent' AND consent_id = ?1",
+                  consent_id);
+  });
+}
+
 StoreResult<bool> SqliteRevocationStore::token_revoked(std::string_view jti) {
   return db_->run([&](Connection& c) {
     return exists(c, "SELECT 1 FROM revocations WHERE kind = 'token' AND jti = ?1", jti);
@@ -177,7 +249,7 @@ StoreResult<std::vector<Revocation>> SqliteRevocationStore::since(std::int64_t s
                                                                   std::int64_t now) {
   return db_->run([&](Connection& c) -> StoreResult<std::vector<Revocation>> {
     auto st = c.prepare(strf(
-        "SELECT {} FROM revocations WHERE seq > ?1 AND (kind = 'client' OR exp >= ?2) ORDER BY seq LIMIT ?3",
+        "SELECT {} FROM revocations WHERE seq > ?1 AND (kind <> 'token' OR exp >= ?2) ORDER BY seq LIMIT ?3",
         kColumns));
     if (!st) return forward(st);
     if (auto b = st->bind_all(since, now, static_cast<std::int64_t>(limit)); !b) return forward(b);
