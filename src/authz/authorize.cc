@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 
 #include "authz/pages.h"
+#include "authz/request_object.h"
 #include "authz/three_legged_impl.h"
 #include "core/base64url.h"
 #include "core/crypto.h"
@@ -169,6 +170,52 @@ http::Response error_page(const ThreeLeggedImpl& s, const http::Request& req, un
   return pages::message(req, status, "This sign-in cannot continue", text);
 }
 
+// The parameters of a signed authorization request: the verified object's members,
+// after checking that scope, response_type, client_id and redirect_uri are also
+// sent as plain parameters with the same values (CAMARA ICM). nullopt with
+// `refused` set (an error redirect: the client and redirect_uri are known good).
+std::optional<http::Form> signed_request_params(ThreeLeggedImpl& s, const http::Request& req,
+                                                const http::Form& plain,
+                                                const store::ClientRecord& client,
+                                                const AuthorizeRequest& r,
+                                                std::optional<http::Response>& refused) {
+  const std::string audiences[] = {s.config_.issuer + "/oauth2/authorize", s.config_.issuer};
+  auto object = verify_request_object(
+      form_value(plain, "request"),
+      {.client = client, .audiences = audiences, .clock_skew = s.config_.clock_skew}, s.hooks_,
+      s.clock_);
+  if (!object) {
+    const bool down = object.error().kind == RequestObjectError::Kind::kUnavailable;
+    refused = redirect_error(s, req, r, down ? "temporarily_unavailable" : "invalid_request_object",
+                             object.error().description, object.error().reason);
+    return std::nullopt;
+  }
+  for (std::string_view name : {"scope", "response_type", "client_id", "redirect_uri"}) {
+    if (!has(plain, name)) {
+      refused = redirect_error(s, req, r, "invalid_request",
+                               std::string(name) + " is required as a plain parameter too",
+                               "request_plain_param_missing");
+      return std::nullopt;
+    }
+    auto it = object->find(name);
+    if (it == object->end() && name == "client_id") continue;  // iss already names the client
+    if (it == object->end()) {
+      refused = redirect_error(s, req, r, "invalid_request_object",
+                               "the request object must hold " + std::string(name),
+                               "request_object_param_missing");
+      return std::nullopt;
+    }
+    if (it->second != form_value(plain, name)) {
+      refused = redirect_error(s, req, r, "invalid_request_object",
+                               std::string(name) + " differs from the request object's",
+                               "request_object_param_mismatch");
+      return std::nullopt;
+    }
+  }
+  (*object)["client_id"] = client.client_id;
+  return std::move(*object);
+}
+
 }  // namespace
 
 // The code for `flow` and the subscriber, redirected to the client.
@@ -289,13 +336,24 @@ static http::Response after_identification(ThreeLeggedImpl& s, const http::Reque
 
 http::Response ThreeLeggedImpl::authorize(const http::Request& req,
                                           const http::ConnectionInfo& info) {
-  const std::string_view target = req.target();
-  const auto q = target.find('?');
-  auto params =
-      http::parse_form(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
-  if (!params)
-    return error_page(*this, req, 400, "query_malformed",
-                      "The request is malformed (a parameter is repeated or badly encoded).");
+  // GET: the query; POST (OIDC Core §3.1.2.1): a form body, the query ignored.
+  std::optional<http::Form> params;
+  if (req.method() == bhttp::verb::post) {
+    OAuthError bad;
+    params = form_body(req, bad);
+    if (!params)
+      return error_page(*this, req, 400, bad.reason,
+                        "The request is malformed (not a form, or a parameter is repeated).");
+  } else {
+    const std::string_view target = req.target();
+    const auto q = target.find('?');
+    auto query =
+        http::parse_form(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+    if (!query)
+      return error_page(*this, req, 400, "query_malformed",
+                        "The request is malformed (a parameter is repeated or badly encoded).");
+    params = std::move(*query);
+  }
   Flow flow;
   AuthorizeRequest& r = flow.request;
   r.client_id = form_value(*params, "client_id");
@@ -328,9 +386,19 @@ http::Response ThreeLeggedImpl::authorize(const http::Request& req,
   if (has(*params, "request_uri"))
     return redirect_error(*this, req, r, "request_uri_not_supported",
                           "request_uri is not supported", "request_uri");
-  if (has(*params, "request"))
-    return redirect_error(*this, req, r, "request_not_supported",
-                          "signed request objects are not supported yet", "request_object");
+  if (has(*params, "request")) {
+    // Signed request (CAMARA ICM, OIDC Core §6.1): from here on only the object's values count.
+    std::optional<http::Response> refused;
+    auto object = signed_request_params(*this, req, *params, flow.client, r, refused);
+    if (!object) return std::move(*refused);
+    params = std::move(*object);
+    r.state = form_value(*params, "state");
+    if (r.state.size() > kMaxStateBytes) {
+      r.state.clear();
+      return redirect_error(*this, req, r, "invalid_request_object", "state is too long",
+                            "request_object_state_too_long");
+    }
+  }
   const std::string response_type = form_value(*params, "response_type");
   if (response_type.empty())
     return redirect_error(*this, req, r, "invalid_request", "response_type is required",

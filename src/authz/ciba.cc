@@ -16,6 +16,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "authz/pages.h"
+#include "authz/request_object.h"
 #include "authz/three_legged_impl.h"
 #include "core/crypto.h"
 #include "core/strf.h"
@@ -90,17 +91,42 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
   if (!client->allows_grant(grants::kCiba))
     return refuse(400, "unauthorized_client", "this client may not use CIBA",
                   "grant_not_registered");
-  if (has(*form, "request"))
-    return refuse(400, "invalid_request", "signed authentication requests are not supported yet",
-                  "request_object");
-  if (has(*form, "login_hint_token") || has(*form, "id_token_hint"))
+  if (has(*form, "request_uri"))
+    return refuse(400, "request_uri_not_supported", "request_uri is not supported", "request_uri");
+  // CIBA Core §7.1.1 signed authentication request: every authentication request
+  // parameter is inside the object; outside it only `request` and client authentication.
+  http::Form object_params;
+  const http::Form* params = &*form;
+  if (has(*form, "request")) {
+    for (const auto& [name, value] : *form)
+      if (name != "request" && name != "client_id" && name != "client_secret" &&
+          name != "client_assertion" && name != "client_assertion_type")
+        return refuse(400, "invalid_request",
+                      name.substr(0, 64) + " must be inside the signed request object",
+                      "request_param_outside_object");
+    const std::string audiences[] = {config_.issuer + "/oauth2/bc-authorize", config_.issuer};
+    auto object = verify_request_object(
+        form_value(*form, "request"),
+        {.client = *client, .audiences = audiences, .clock_skew = config_.clock_skew}, hooks_,
+        clock_);
+    if (!object) {
+      if (object.error().kind == RequestObjectError::Kind::kUnavailable)
+        return refuse(503, "temporarily_unavailable", object.error().description,
+                      object.error().reason);
+      return refuse(400, "invalid_request_object", object.error().description,
+                    object.error().reason);
+    }
+    object_params = std::move(*object);
+    params = &object_params;
+  }
+  if (has(*params, "login_hint_token") || has(*params, "id_token_hint"))
     return refuse(400, "invalid_request", "only login_hint is accepted", "other_hint");
-  const std::string hint = form_value(*form, "login_hint");
+  const std::string hint = form_value(*params, "login_hint");
   if (hint.empty())
     return refuse(400, "invalid_request", "login_hint is required", "login_hint_missing");
-  if (!has(*form, "scope"))
+  if (!has(*params, "scope"))
     return refuse(400, "invalid_scope", "scope is required", "scope_missing");
-  auto scope = decide_three_legged(*catalog_, *client, form_value(*form, "scope"));
+  auto scope = decide_three_legged(*catalog_, *client, form_value(*params, "scope"));
   if (!scope)
     return refuse(400, "invalid_scope", scope.error().description,
                   to_string(scope.error().problem));

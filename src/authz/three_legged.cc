@@ -4,6 +4,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "authz/request_object.h"
 #include "authz/three_legged_impl.h"
 #include "core/crypto.h"
 #include "http/log.h"
@@ -160,7 +161,8 @@ std::optional<http::Response> ThreeLeggedImpl::handle(const http::Request& req,
     return res;
   };
   if (path == "/oauth2/authorize") {
-    if (auto r = only(bhttp::verb::get, "GET")) return r;
+    if (!post)
+      if (auto r = only(bhttp::verb::get, "GET, POST")) return r;
     return authorize(req, info);
   }
   if (path == "/oauth2/authorize/login" || path == "/oauth2/authorize/otp" ||
@@ -223,8 +225,11 @@ void ThreeLeggedImpl::add_metadata(boost::json::object& doc) const {
       boost::json::array{core::alg_name(tokens_.keys().alg())};
   doc["authorization_response_iss_parameter_supported"] = true;
   doc["claims_parameter_supported"] = false;
-  doc["request_parameter_supported"] = false;
+  doc["request_parameter_supported"] = true;
   doc["request_uri_parameter_supported"] = false;
+  doc["request_object_signing_alg_values_supported"] = request_object_alg_names();
+  doc["backchannel_authentication_request_signing_alg_values_supported"] =
+      request_object_alg_names();
   // Grant types: keep what the host put there and add ours.
   boost::json::array grants_supported;
   if (auto* g = doc.if_contains("grant_types_supported"); g && g->is_array())

@@ -5,11 +5,14 @@
 // grants; everything else about these grants lives behind this interface.
 //
 // Routes (handle() returns nullopt for any other path):
-//   GET  /oauth2/authorize             start: validate, identify the subscriber, consent
+//   GET|POST /oauth2/authorize         start: validate, identify the subscriber, consent;
+//                                      a signed `request` object (request_object.h) replaces
+//                                      every parameter but the four CAMARA repeats in plain
 //   POST /oauth2/authorize/login       phone number for the one-time-code fallback
 //   POST /oauth2/authorize/otp         the one-time code
 //   POST /oauth2/authorize/consent     Allow / Deny
-//   POST /oauth2/bc-authorize          CIBA backchannel authentication request
+//   POST /oauth2/bc-authorize          CIBA backchannel authentication request (plain, or
+//                                      signed: CIBA §7.1.1, every parameter inside `request`)
 //   POST /oauth2/ciba/decide           the subscriber's answer from the handset
 //   GET  /consents                     the subscriber's self-care page: active consents,
 //                                      identified like /oauth2/authorize (network-based)
