@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/admin_cli.h"
 #include "app/config.h"
 #include "app/governance_cli.h"
 #include "app/roles.h"
@@ -116,6 +117,15 @@ int main(int argc, char** argv) {
   list->fallthrough();
   list->add_flag("--json", json_flag, "print JSON (the default)");
   gov.add(app, client, [&] { return resolve(client_o); });  // client disable, audit, key
+  AdminCommands admin;  // client show, partner, consent, token (app/admin_cli.h)
+  admin.add(
+      app,
+      [&](CLI::App* cmd) -> AdminCommands::Resolve {
+        auto o = std::make_shared<CommonOptions>();
+        add_common(cmd, *o);
+        return [o] { return resolve(*o); };
+      },
+      client, [&] { return resolve(client_o); });
 
   try {
     app.parse(argc, argv);
@@ -130,6 +140,7 @@ int main(int argc, char** argv) {
     if (*gw_cmd) return run_roles(resolve(gw_o), RunOptions{false, true, false, false});
     if (*net_cmd) return run_roles(resolve(net_o), RunOptions{false, false, true, false});
     if (auto code = gov.run()) return *code;
+    if (auto code = admin.run()) return *code;
     if (*client) {
       const auto cfg = resolve(client_o);
       if (*create) return client_create(cfg, partner, scope, auth, grants, redirect_uris, gov);
