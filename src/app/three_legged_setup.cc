@@ -70,8 +70,8 @@ std::shared_ptr<authz::ThreeLegged> make_three_legged(
     governance->audit().record(event, std::move(fields));
   };
   // RFC 7009 / 7662 for our refresh tokens, and client revocation, through governance.
-  governance->revocations().set_refresh_revoker(
-      authz::make_refresh_revoker(stores.refresh_tokens, subject.pairwise, clock));
+  governance->revocations().set_refresh_revoker(authz::make_refresh_revoker(
+      stores.refresh_tokens, subject.pairwise, clock, hooks.revoke_access_token));
   return authz::ThreeLegged::create(
       config, std::move(catalog), std::move(clients), keys, clock, std::move(stores),
       std::move(subject), network_directory(std::move(subscribers), clock), std::move(hooks));

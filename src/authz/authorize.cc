@@ -718,7 +718,8 @@ http::Response ThreeLeggedImpl::token_authorization_code(const http::Request& re
     case store::RedeemOutcome::kReused: {
       // RFC 6749 §4.1.2: a code used twice revokes what was issued from it.
       const auto& rec = *redeemed->record;
-      if (!rec.refresh_family.empty()) stores_.refresh_tokens->revoke_family(rec.refresh_family);
+      // The family may have rotated since: its later access tokens go too.
+      revoke_refresh_family(rec.refresh_family, "code_reused");
       if (!rec.access_jti.empty() && hooks_.revoke_access_token)
         hooks_.revoke_access_token(rec.access_jti, rec.grant.client_id, rec.access_exp,
                                    "code_reused");

@@ -6,6 +6,7 @@
 // A `scope` parameter may narrow the API scopes, never widen them.
 #include "authz/three_legged_impl.h"
 #include "core/crypto.h"
+#include "http/log.h"
 
 namespace tollgate::authz::detail {
 
@@ -54,11 +55,18 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
   auto used = stores_.refresh_tokens->use(hash, now());
   if (!used) return oauth_error(req, {503, "temporarily_unavailable", "retry later"});
   switch (used->outcome) {
-    case store::RefreshOutcome::kReused:
-      audit("refresh_reuse", {{"client_id", client.client_id}, {"refresh_family", rec.family_id}},
+    case store::RefreshOutcome::kReused: {
+      // The store revoked the family's refresh tokens; the access tokens issued from
+      // them are revoked too (RFC 9700 §4.14.2: one of the two holders is an attacker).
+      const std::size_t revoked = revoke_refresh_family(rec.family_id, "refresh_reused");
+      audit("refresh_reuse",
+            {{"client_id", client.client_id},
+             {"refresh_family", rec.family_id},
+             {"revoked_access_tokens", revoked}},
             true);
       return refuse("invalid_grant", "the refresh token was already used; its family is revoked",
                     "refresh_reused");
+    }
     case store::RefreshOutcome::kRevoked:
       return refuse("invalid_grant", "the refresh token was revoked", "refresh_revoked");
     case store::RefreshOutcome::kExpired:
@@ -76,6 +84,25 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
                       rec.family_id, rec.expires_at);
   if (!issued) return oauth_error(req, issued.error());
   return oauth_json(req, 200, issued->body);
+}
+
+std::size_t ThreeLeggedImpl::revoke_refresh_family(std::string_view family_id,
+                                                   std::string_view reason) {
+  if (family_id.empty()) return 0;
+  if (auto r = stores_.refresh_tokens->revoke_family(family_id); !r)
+    http::log_error("could not revoke a refresh family: " + r.error().message);
+  auto tokens = stores_.refresh_tokens->family_access_tokens(family_id, now());
+  if (!tokens) {
+    http::log_error("could not list a refresh family's access tokens: " + tokens.error().message);
+    return 0;
+  }
+  if (!hooks_.revoke_access_token) {
+    if (!tokens->empty())
+      http::log_warn("access tokens of a revoked refresh family stay valid: no revocation hook");
+    return 0;
+  }
+  for (const auto& t : *tokens) hooks_.revoke_access_token(t.jti, t.client_id, t.exp, reason);
+  return tokens->size();
 }
 
 }  // namespace tollgate::authz::detail

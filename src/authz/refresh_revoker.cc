@@ -9,8 +9,12 @@ namespace {
 class Revoker final : public RefreshTokenRevoker {
  public:
   Revoker(std::shared_ptr<store::RefreshTokenStore> store,
-          std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock)
-      : store_(std::move(store)), pairwise_(std::move(pairwise)), clock_(clock) {}
+          std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock,
+          AccessTokenRevoke revoke_access)
+      : store_(std::move(store)),
+        pairwise_(std::move(pairwise)),
+        clock_(clock),
+        revoke_access_(std::move(revoke_access)) {}
 
   Outcome revoke(std::string_view token, std::string_view client_id) override {
     auto found = store_->find(core::sha256_hex(token));
@@ -18,6 +22,12 @@ class Revoker final : public RefreshTokenRevoker {
     if (!*found) return Outcome::kUnknown;
     if ((*found)->grant.client_id != client_id) return Outcome::kOtherClient;
     if (!store_->revoke_family((*found)->family_id)) return Outcome::kUnavailable;
+    // RFC 7009 §2.1: the access tokens based on the same grant go too.
+    if (revoke_access_) {
+      auto tokens = store_->family_access_tokens((*found)->family_id, clock_.unix_seconds());
+      if (!tokens) return Outcome::kUnavailable;
+      for (const auto& t : *tokens) revoke_access_(t.jti, t.client_id, t.exp, "refresh_revoked");
+    }
     return Outcome::kRevoked;
   }
 
@@ -44,14 +54,17 @@ class Revoker final : public RefreshTokenRevoker {
   std::shared_ptr<store::RefreshTokenStore> store_;
   std::shared_ptr<const PairwiseSubjects> pairwise_;
   const core::Clock& clock_;
+  const AccessTokenRevoke revoke_access_;
 };
 
 }  // namespace
 
 std::shared_ptr<RefreshTokenRevoker> make_refresh_revoker(
     std::shared_ptr<store::RefreshTokenStore> store,
-    std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock) {
-  return std::make_shared<Revoker>(std::move(store), std::move(pairwise), clock);
+    std::shared_ptr<const PairwiseSubjects> pairwise, const core::Clock& clock,
+    AccessTokenRevoke revoke_access) {
+  return std::make_shared<Revoker>(std::move(store), std::move(pairwise), clock,
+                                   std::move(revoke_access));
 }
 
 }  // namespace tollgate::authz

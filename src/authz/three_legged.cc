@@ -288,6 +288,8 @@ std::expected<ThreeLeggedImpl::Issued, OAuthError> ThreeLeggedImpl::issue(
     rec.grant = grant;
     rec.grant.scope = scope.granted_scope(true);
     rec.created_at = now();
+    rec.access_jti = out.jti;
+    rec.access_exp = out.exp;
     // A family lives kRefreshTokenLifetime from its first token: rotation never extends it.
     rec.expires_at =
         refresh_expires_at > 0

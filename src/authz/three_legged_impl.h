@@ -106,6 +106,10 @@ class ThreeLeggedImpl final : public ThreeLegged {
 
  public:  // for the helpers in authorize.cc
   void audit(std::string_view event, boost::json::object fields, bool warn = false) const;
+  // A refresh family ends (reuse of a rotated token or of its code): its refresh tokens and
+  // every still-unexpired access token issued with them are revoked (refresh.cc). Returns how
+  // many access tokens were revoked.
+  std::size_t revoke_refresh_family(std::string_view family_id, std::string_view reason);
   const AuthzConfig config_;
   const std::shared_ptr<const catalog::Catalog> catalog_;
   const std::shared_ptr<store::ClientStore> clients_;

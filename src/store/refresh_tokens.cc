@@ -32,12 +32,19 @@ constexpr Migration kMigrations[] = {
      ");"
      "CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);"
      "CREATE INDEX refresh_tokens_by_consent ON refresh_tokens(consent_id);"},
+    // The access token issued together with each refresh token, so that a reused
+    // refresh token (or code) can revoke every access token of its family.
+    {2,
+     "ALTER TABLE refresh_tokens ADD COLUMN access_jti TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE refresh_tokens ADD COLUMN access_exp INTEGER NOT NULL DEFAULT 0;",
+     "ALTER TABLE refresh_tokens ADD COLUMN access_jti TEXT NOT NULL DEFAULT '';"
+     "ALTER TABLE refresh_tokens ADD COLUMN access_exp BIGINT NOT NULL DEFAULT 0;"},
 };
 
 constexpr std::string_view kColumns =
     "token_hash, family_id, grant_type, client_id, partner, scope, purpose, subscriber, amr, "
     "consent_id, "
-    "auth_time, nonce, created_at, expires_at, used_at, revoked";
+    "auth_time, nonce, created_at, expires_at, used_at, revoked, access_jti, access_exp";
 
 StoreResult<RefreshTokenRecord> read_row(const Statement& st) {
   RefreshTokenRecord r;
@@ -60,6 +67,8 @@ StoreResult<RefreshTokenRecord> read_row(const Statement& st) {
   r.expires_at = st.column_int64(13);
   if (!st.column_is_null(14)) r.used_at = st.column_int64(14);
   r.revoked = st.column_int64(15) != 0;
+  r.access_jti = st.column_text(16);
+  r.access_exp = st.column_int64(17);
   return r;
 }
 
@@ -81,11 +90,11 @@ StoreResult<void> SqliteRefreshTokenStore::create(const RefreshTokenRecord& r) {
     return detail::exec_bound(
         c,
         core::strf("INSERT INTO refresh_tokens({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                   "?10, ?11, ?12, ?13, ?14, NULL, 0)",
+                   "?10, ?11, ?12, ?13, ?14, NULL, 0, ?15, ?16)",
                    kColumns),
         r.token_hash, r.family_id, r.grant_type, g.client_id, g.partner, g.scope, g.purpose,
         g.subscriber, detail::json_list(g.amr), g.consent_id, g.auth_time, g.nonce, r.created_at,
-        r.expires_at);
+        r.expires_at, r.access_jti, r.access_exp);
   });
 }
 
@@ -172,6 +181,25 @@ StoreResult<std::optional<RefreshTokenRecord>> SqliteRefreshTokenStore::find(
     auto rec = read_row(*st);
     if (!rec) return forward(rec);
     return std::optional<RefreshTokenRecord>(std::move(*rec));
+  });
+}
+
+StoreResult<std::vector<FamilyAccessToken>> SqliteRefreshTokenStore::family_access_tokens(
+    std::string_view family_id, std::int64_t now) {
+  return db_->run([&](Connection& c) -> StoreResult<std::vector<FamilyAccessToken>> {
+    auto st = c.prepare(
+        "SELECT access_jti, client_id, access_exp FROM refresh_tokens"
+        " WHERE family_id = ?1 AND access_jti <> '' AND access_exp > ?2 ORDER BY created_at");
+    if (!st) return forward(st);
+    if (auto b = st->bind_all(family_id, now); !b) return forward(b);
+    std::vector<FamilyAccessToken> out;
+    for (;;) {
+      auto row = st->step();
+      if (!row) return forward(row);
+      if (!*row) break;
+      out.push_back({st->column_text(0), st->column_text(1), st->column_int64(2)});
+    }
+    return out;
   });
 }
 

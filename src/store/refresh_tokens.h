@@ -9,7 +9,10 @@
 //   already used is the signature of theft — the whole family is revoked and
 //   kReused returned; a revoked one kRevoked; an expired one kExpired; else kUnknown.
 // - `revoke_family` revokes every token of a family (code reuse, consent
-//   withdrawal, RFC 7009 revocation). Idempotent.
+//   withdrawal, RFC 7009 revocation). Idempotent. Each row also records the
+//   access token issued with it (`access_jti`, `access_exp`), and
+//   `family_access_tokens` lists the family's unexpired ones, so that the caller
+//   can revoke those too (they are JWTs: revoking them is the revocation store's).
 // - Thread safety: any thread (the Database serializes).
 #pragma once
 
@@ -18,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/grant_context.h"
 #include "store/sqlite.h"
@@ -33,6 +37,16 @@ struct RefreshTokenRecord {
   std::int64_t expires_at = 0;
   std::optional<std::int64_t> used_at;  // set once rotated (read-only: `use` sets it)
   bool revoked = false;                 // read-only: `revoke_*` set it
+  // The access token issued in the same response (empty/0 when none was recorded).
+  std::string access_jti;
+  std::int64_t access_exp = 0;
+};
+
+// An access token issued together with one of a family's refresh tokens.
+struct FamilyAccessToken {
+  std::string jti;
+  std::string client_id;
+  std::int64_t exp = 0;
 };
 
 enum class RefreshOutcome { kActive, kReused, kRevoked, kExpired, kUnknown };
@@ -54,6 +68,10 @@ class RefreshTokenStore {
   virtual StoreResult<void> revoke_consent(std::string_view consent_id) = 0;
   // The token without using it (RFC 7009/7662 helpers); nullopt when unknown.
   virtual StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) = 0;
+  // The access tokens issued with the family's refresh tokens that are still unexpired at
+  // `now` (exp > now), oldest first: what revoking the family must also revoke.
+  virtual StoreResult<std::vector<FamilyAccessToken>> family_access_tokens(
+      std::string_view family_id, std::int64_t now) = 0;
 };
 
 class SqliteRefreshTokenStore final : public RefreshTokenStore {
@@ -65,6 +83,8 @@ class SqliteRefreshTokenStore final : public RefreshTokenStore {
   StoreResult<void> revoke_client(std::string_view client_id) override;
   StoreResult<void> revoke_consent(std::string_view consent_id) override;
   StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) override;
+  StoreResult<std::vector<FamilyAccessToken>> family_access_tokens(std::string_view family_id,
+                                                                   std::int64_t now) override;
 
  private:
   explicit SqliteRefreshTokenStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}

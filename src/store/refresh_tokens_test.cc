@@ -70,6 +70,39 @@ TEST_P(RefreshTokenStoreTest, FindShowsStateAndClientRevocation) {
   EXPECT_FALSE((*store_->find("o"))->revoked);
 }
 
+// Each row keeps the access token issued with it; the family lists its unexpired ones (oldest
+// first), whatever the refresh tokens' own state, and never another family's.
+TEST_P(RefreshTokenStoreTest, FamilyAccessTokensAreTheUnexpiredOnes) {
+  auto r1 = token("r1");
+  r1.access_jti = "at-1";
+  r1.access_exp = 1500;
+  auto r2 = token("r2");
+  r2.created_at = 1100;
+  r2.access_jti = "at-2";
+  r2.access_exp = 1900;
+  auto other = token("o", "fam-o");
+  other.access_jti = "at-o";
+  other.access_exp = 1900;
+  auto none = token("n");
+  none.created_at = 1200;  // issued before access tokens were recorded
+  for (const auto& r : {r1, r2, other, none}) ASSERT_TRUE(store_->create(r));
+  EXPECT_EQ((*store_->find("r2"))->access_jti, "at-2");
+  EXPECT_EQ((*store_->find("r2"))->access_exp, 1900);
+  ASSERT_EQ(store_->use("r1", 1100)->outcome, RefreshOutcome::kActive);
+  ASSERT_EQ(store_->use("r1", 1200)->outcome, RefreshOutcome::kReused);
+  auto live = store_->family_access_tokens("fam", 1200);
+  ASSERT_TRUE(live) << live.error().message;
+  ASSERT_EQ(live->size(), 2u);
+  EXPECT_EQ((*live)[0].jti, "at-1");
+  EXPECT_EQ((*live)[0].client_id, "tg_a");
+  EXPECT_EQ((*live)[0].exp, 1500);
+  EXPECT_EQ((*live)[1].jti, "at-2");
+  auto later = store_->family_access_tokens("fam", 1500);  // at-1 expired at 1500
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ((*later)[0].jti, "at-2");
+  EXPECT_TRUE(store_->family_access_tokens("fam", 1900)->empty());
+}
+
 TOLLGATE_STORE_BACKENDS(RefreshTokenStoreTest);
 
 }  // namespace
