@@ -19,18 +19,21 @@ struct CommonOptions {
   std::optional<std::string> config;
   std::optional<std::string> data_dir;
   std::optional<std::string> catalog;
+  std::optional<std::string> store_url;
 };
 
 void add_common(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("-c,--config", o.config, "process configuration file (YAML)");
   cmd->add_option("-d,--data-dir", o.data_dir, "data folder: SQLite database and keys/ (default ./data)");
   cmd->add_option("--catalog", o.catalog, "catalog file (default: the built-in examples/catalog.yaml)");
+  cmd->add_option("--store-url", o.store_url, kStoreUrlHelp);
 }
 
 ProcessConfig resolve(const CommonOptions& o) {
   ProcessConfig cfg = ProcessConfig::load(o.config);
   if (o.data_dir) cfg.data_dir = *o.data_dir;
   if (o.catalog) cfg.catalog_file = *o.catalog;
+  use_store_url(cfg, o.store_url);
   return cfg;
 }
 

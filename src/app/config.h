@@ -21,6 +21,10 @@ struct ProcessConfig {
   std::string source = "(defaults)";  // the file it came from, for messages
   std::filesystem::path data_dir = "./data";
   std::optional<std::string> catalog_file;  // none: the catalog compiled in from examples/
+  // `store: {url: postgresql://...}`: the stores on PostgreSQL (shared by several
+  // authorization servers); none: SQLite, <data_dir>/tollgate.db. Overridden by
+  // --store-url or TOLLGATE_STORE_URL (keeps a password out of the file).
+  std::optional<std::string> store_url;
   YAML::Node authz;    // role sections; a null node means "all defaults"
   YAML::Node gateway;
   YAML::Node network;

@@ -1,4 +1,5 @@
 #include "app/config.h"
+#include "app/store_open.h"
 #include "authz/config.h"
 #include "gateway/config.h"
 #include "network/service.h"
@@ -77,6 +78,28 @@ TEST(ProcessConfig, ShippedExampleIsValid) {
   EXPECT_NO_THROW(authz::AuthzConfig::from_yaml(cfg.authz));
   EXPECT_NO_THROW(gateway::GatewayConfig::from_yaml(cfg.gateway));
   EXPECT_NO_THROW(network::NetworkConfig::from_yaml(cfg.network));
+}
+
+// store.url selects PostgreSQL; anything but a postgresql:// URL is refused at
+// load (SQLite is the default, not a URL); --store-url beats the file.
+TEST(ProcessConfig, StoreUrl) {
+  EXPECT_FALSE(ProcessConfig::load(std::nullopt).store_url.has_value());
+  const auto cfg = ProcessConfig::load(
+      write_temp("store.yaml", "store:\n  url: postgresql://tg@127.0.0.1:5432/tollgate\n"));
+  EXPECT_EQ(cfg.store_url, "postgresql://tg@127.0.0.1:5432/tollgate");
+  EXPECT_NE(error_of("store:\n  url: /var/lib/tollgate.db\n").find("postgresql://"),
+            std::string::npos);
+  EXPECT_NE(error_of("store:\n  uri: postgresql://x/y\n").find("unknown key 'uri'"),
+            std::string::npos);
+  ProcessConfig flagged = cfg;
+  use_store_url(flagged, std::string("postgres://tg:pw@other/db"));
+  EXPECT_EQ(flagged.store_url, "postgres://tg:pw@other/db");
+  EXPECT_EQ(describe_store("/data"), "postgres://tg:***@other/db");
+  ProcessConfig bad;
+  EXPECT_THROW(use_store_url(bad, std::string("mysql://a:pw@b/c")), catalog::ConfigError);
+  ProcessConfig none;
+  use_store_url(none, std::nullopt);  // back to SQLite for the other tests
+  EXPECT_EQ(describe_store("/data"), "/data/tollgate.db");
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ class GovernanceCommands {
 
  private:
   struct Common {
-    std::optional<std::string> config, data_dir, catalog;
+    std::optional<std::string> config, data_dir, catalog, store_url;
   };
   static void add_common(CLI::App* cmd, Common& o);
   static ProcessConfig resolve(const Common& o);

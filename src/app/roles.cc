@@ -9,6 +9,7 @@
 #include <functional>
 #include <iostream>
 
+#include "app/admin_api_setup.h"
 #include "app/server_group.h"
 #include "app/store_open.h"
 #include "app/three_legged_setup.h"
@@ -75,7 +76,8 @@ void print_banner(const ProcessConfig& cfg, const authz::AuthzConfig& a, std::ui
   const std::string authz_url = core::strf("http://127.0.0.1:{}", authz_port);
   const std::string gw_url = core::strf("http://127.0.0.1:{}", gw_port);
   std::string out;
-  out += core::strf("Tollgate {} is running (data in {})\n", TOLLGATE_VERSION, cfg.data_dir.string());
+  out += core::strf("Tollgate {} is running (data in {}, stores in {})\n", TOLLGATE_VERSION,
+                    cfg.data_dir.string(), describe_store(cfg.data_dir));
   out += core::strf("  authorization server  {}   issuer {}\n", authz_url, a.issuer);
   out += core::strf("  gateway               {}\n", gw_url);
   out += core::strf("  network (CAMARA APIs) http://127.0.0.1:{}  (reached through the gateway)\n\n", net_port);
@@ -170,10 +172,19 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock, authz::key_options(acfg, *catalog));
     if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);
     governance = authz::Governance::open(
-        {.config = acfg, .data_dir = cfg.data_dir, .catalog = catalog, .clients = clients, .keys = keys, .clock = &clock});
+        {.config = acfg,
+         .data_dir = cfg.data_dir,
+         .catalog = catalog,
+         .clients = clients,
+         .db = open_database(cfg.data_dir),  // SQLite in data_dir, or the configured PostgreSQL
+         .keys = keys,
+         .clock = &clock});
     auto three_legged = make_three_legged(acfg, cfg.data_dir, catalog, clients, keys, clock, governance,
                                           subscribers);
     authz_service = authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance, three_legged);
+    // /admin/v1/ (authz/admin_api.h): guarded by the admin credential, 404 without one.
+    authz_service = authz::with_admin_api(
+        std::move(authz_service), make_admin_api(acfg, cfg.data_dir, catalog, clients, *governance, clock));
     // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
     authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0);
     authz_server->start();

@@ -118,9 +118,11 @@ Governance::Governance(GovernanceDeps deps)
   // The audit writer has a connection of its own with synchronous=FULL: a
   // commit is on disk when it returns, and no request statement waits behind
   // the writer's fsync on the shared connection's mutex.
-  auto audit_db = must(store::Database::open(deps.db->path()), "audit database");
-  if (auto r = audit_db->run([](store::Connection& c) { return c.exec("PRAGMA synchronous=FULL"); }); !r)
-    throw std::runtime_error("cannot configure the audit database: " + r.error().message);
+  // (PostgreSQL: synchronous_commit is on by default; location() is the full URL.)
+  auto audit_db = must(store::Database::open_any(deps.db->location()), "audit database");
+  if (audit_db->backend() == store::Backend::kSqlite)
+    if (auto r = audit_db->run([](store::Connection& c) { return c.exec("PRAGMA synchronous=FULL"); }); !r)
+      throw std::runtime_error("cannot configure the audit database: " + r.error().message);
   auto audit_store = must(store::AuditStore::open(audit_db), "audit trail");
   audit_ = std::make_shared<AuditLog>(std::move(audit_store),
                                       AuditOptions{config_.audit_group_commit, config_.audit_log_lines}, clock_);
