@@ -31,6 +31,8 @@ class AdminCredential {
 
   // True for "Bearer <the admin token>" (scheme case-insensitive).
   bool check(std::string_view authorization_header) const;
+  // False for a default-constructed credential (nothing loaded): check() is then always false.
+  bool configured() const { return !digest_.empty(); }
   const std::filesystem::path& source() const { return source_; }
 
  private:
