@@ -149,6 +149,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
   std::unique_ptr<network::NetworkService> network_service;
   std::unique_ptr<authz::AuthzService> authz_service;
   std::shared_ptr<authz::Governance> governance;  // declared after the server: destroyed before it
+  std::unique_ptr<authz::Sweeper> sweeper;
   std::unique_ptr<gateway::Gateway> gw;
   std::optional<DemoClient> demo;
 
@@ -188,6 +189,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
     authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0);
     authz_server->start();
+    sweeper = start_sweeper(cfg.data_dir, clock);  // expired grant rows and revocations (authz/purge.h)
   }
   if (options.gateway) {
     install_gateway_subject_key(cfg.data_dir, /*create=*/options.authz);  // opens 3-legged tokens' sub_sealed

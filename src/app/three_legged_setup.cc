@@ -7,6 +7,7 @@
 #include "gateway/subject.h"
 #include "http/log.h"
 #include "store/replay.h"
+#include "store/revocations.h"
 
 namespace tollgate::app {
 
@@ -75,6 +76,25 @@ std::shared_ptr<authz::ThreeLegged> make_three_legged(
   return authz::ThreeLegged::create(
       config, std::move(catalog), std::move(clients), keys, clock, std::move(stores),
       std::move(subject), network_directory(std::move(subscribers), clock), std::move(hooks));
+}
+
+std::unique_ptr<authz::Sweeper> start_sweeper(const std::filesystem::path& data_dir,
+                                              const core::Clock& clock) {
+  auto db = open_database(data_dir);
+  auto stores = authz::ThreeLeggedStores::open(db);
+  auto replay = store::SqliteReplayCache::open(db);
+  if (!replay) throw std::runtime_error("cannot open the replay cache: " + replay.error().message);
+  auto revocations = store::SqliteRevocationStore::open(db);
+  if (!revocations)
+    throw std::runtime_error("cannot open the revocation store: " + revocations.error().message);
+  auto sweeper = std::make_unique<authz::Sweeper>(authz::PurgeStores{.codes = stores.codes,
+                                                                     .sessions = stores.sessions,
+                                                                     .ciba = stores.ciba,
+                                                                     .replay = *replay,
+                                                                     .revocations = *revocations},
+                                                  clock);
+  sweeper->start();
+  return sweeper;
 }
 
 void install_gateway_subject_key(const std::filesystem::path& data_dir, bool create) {

@@ -12,6 +12,7 @@
 #include "authz/config.h"
 #include "authz/governance.h"
 #include "authz/keys.h"
+#include "authz/purge.h"
 #include "authz/three_legged.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
@@ -26,6 +27,12 @@ std::shared_ptr<authz::ThreeLegged> make_three_legged(
     const authz::KeyManager& keys, const core::Clock& clock,
     std::shared_ptr<authz::Governance> governance,
     std::shared_ptr<const network::SubscriberStore> subscribers);
+
+// The authorization server's periodic sweeper (authz/purge.h) over the data
+// folder's database (or the configured PostgreSQL), started: expired codes,
+// authorize sessions, CIBA requests, replay pairs and expired token revocations.
+std::unique_ptr<authz::Sweeper> start_sweeper(const std::filesystem::path& data_dir,
+                                              const core::Clock& clock);
 
 // Install the subject sealing key for this process's gateway (gateway/subject.h):
 // created by the authorization server when `create`, else read (a missing key

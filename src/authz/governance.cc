@@ -149,7 +149,6 @@ Governance::~Governance() {
 }
 
 void Governance::background() {
-  auto last_prune = std::chrono::steady_clock::time_point{};
   for (;;) {
     {
       std::unique_lock lock(bg_mutex_);
@@ -157,10 +156,7 @@ void Governance::background() {
     }
     try {
       housekeeping();
-      if (std::chrono::steady_clock::now() - last_prune >= kPruneInterval) {
-        last_prune = std::chrono::steady_clock::now();
-        if (auto r = revocations_->prune(); !r) http::log_warn("revocation pruning failed: " + r.error().message);
-      }
+      // Expired revocation entries are pruned by the sweeper (authz/purge.h), with the other tables.
     } catch (const std::exception& e) {
       http::log_error(std::string("housekeeping failed: ") + e.what());
     }

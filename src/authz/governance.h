@@ -28,8 +28,8 @@
 // The precise reason is in the audit record ("reason", "detail") and the log.
 //
 // Thread safety: every member may be called from any thread. A background
-// thread re-scans the signing keys every kKeyScanInterval and prunes expired
-// revocations; it stops with the object.
+// thread re-scans the signing keys every kKeyScanInterval; it stops with the
+// object. Expired revocations are pruned by the sweeper (authz/purge.h).
 #pragma once
 
 #include <atomic>
@@ -98,7 +98,6 @@ struct GovernanceDeps {
 class Governance {
  public:
   static constexpr std::chrono::seconds kKeyScanInterval{2};
-  static constexpr std::chrono::seconds kPruneInterval{60};
   // The token endpoint's per-client bucket holds this many seconds of the tier's rate.
   static constexpr double kTokenBurstSeconds = 10;
   static constexpr double kMinTokenBurst = 10;
@@ -131,7 +130,7 @@ class Governance {
   const AdminCredential& admin() const { return admin_; }
   KeyManager& keys() { return keys_; }
 
-  // One pass of the background work (key re-scan and rotation, pruning); tests call it directly.
+  // One pass of the background work (key re-scan and rotation); tests call it directly.
   void housekeeping();
 
  private:

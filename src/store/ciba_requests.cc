@@ -203,4 +203,13 @@ StoreResult<std::optional<CibaRequestRecord>> SqliteCibaRequestStore::find_by_ap
       [&](Connection& c) { return select_one(c, "approval_hash = ?1", approval_hash); });
 }
 
+StoreResult<std::int64_t> SqliteCibaRequestStore::purge_expired(std::int64_t before) {
+  return db_->run([&](Connection& c) -> StoreResult<std::int64_t> {
+    if (auto r = detail::exec_bound(c, "DELETE FROM ciba_requests WHERE expires_at < ?1", before);
+        !r)
+      return forward(r);
+    return c.changes();
+  });
+}
+
 }  // namespace tollgate::store

@@ -73,6 +73,8 @@ class CibaRequestStore {
   // The request an approval token belongs to (for the handset page), or nullopt.
   virtual StoreResult<std::optional<CibaRequestRecord>> find_by_approval(
       std::string_view approval_hash) = 0;
+  // Delete requests that expired before `before` (housekeeping); returns how many.
+  virtual StoreResult<std::int64_t> purge_expired(std::int64_t before) = 0;
 };
 
 class SqliteCibaRequestStore final : public CibaRequestStore {
@@ -85,6 +87,7 @@ class SqliteCibaRequestStore final : public CibaRequestStore {
                                    std::string_view consent_id, std::int64_t now) override;
   StoreResult<std::optional<CibaRequestRecord>> find_by_approval(
       std::string_view approval_hash) override;
+  StoreResult<std::int64_t> purge_expired(std::int64_t before) override;
 
  private:
   explicit SqliteCibaRequestStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}

@@ -70,6 +70,20 @@ TEST_P(CibaStoreTest, OtherClientDenialAndExpiry) {
   EXPECT_EQ(store_->decide("nope", true, "", 1002)->outcome, DecideOutcome::kUnknown);
 }
 
+// Requests expired before the cut-off are purged, whatever their state; later ones stay.
+TEST_P(CibaStoreTest, PurgeExpired) {
+  ASSERT_TRUE(store_->create(rec_));  // expires 1120
+  auto later = rec_;
+  later.auth_req_hash = "later";
+  later.approval_hash = "appr-later";
+  later.expires_at = 1500;
+  ASSERT_TRUE(store_->create(later));
+  EXPECT_EQ(*store_->purge_expired(1120), 0);  // expires_at < before only
+  EXPECT_EQ(*store_->purge_expired(1121), 1);
+  EXPECT_EQ(store_->poll("req", "tg_a", 1121)->outcome, PollOutcome::kUnknown);
+  EXPECT_EQ(store_->poll("later", "tg_a", 1121)->outcome, PollOutcome::kPending);
+}
+
 TOLLGATE_STORE_BACKENDS(CibaStoreTest);
 
 }  // namespace

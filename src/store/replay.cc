@@ -67,4 +67,14 @@ StoreResult<std::int64_t> SqliteReplayCache::size() {
   });
 }
 
+StoreResult<std::int64_t> SqliteReplayCache::purge_expired(std::int64_t now) {
+  return db_->run([&](Connection& c) -> StoreResult<std::int64_t> {
+    auto del = c.prepare("DELETE FROM assertion_jti WHERE keep_until < ?1");
+    if (!del) return forward(del);
+    if (auto b = del->bind(1, now); !b) return forward(b);
+    if (auto r = del->run(); !r) return forward(r);
+    return c.changes();
+  });
+}
+
 }  // namespace tollgate::store

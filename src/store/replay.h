@@ -11,7 +11,8 @@
 //   racing with the same jti — in this process or another one sharing the
 //   file — cannot both win.
 // - Expired rows are pruned opportunistically (at most once per kPruneInterval)
-//   so the table stays bounded by the number of assertions of the last few minutes.
+//   so the table stays bounded by the number of assertions of the last few minutes;
+//   `purge_expired` does the same on demand (authz/purge.h's sweeper).
 // - Thread safety: safe from any thread (serialized on the Database mutex).
 #pragma once
 
@@ -37,6 +38,8 @@ class SqliteReplayCache final : public ReplayCache {
                              std::int64_t keep_until, std::int64_t now) override;
   // Rows currently stored (tests and metrics).
   StoreResult<std::int64_t> size();
+  // Delete the pairs whose keep_until is before `now` (the periodic sweep); returns how many.
+  StoreResult<std::int64_t> purge_expired(std::int64_t now);
 
   // Pruning every minute bounds both the table and the cost of the DELETE.
   static constexpr std::int64_t kPruneInterval = 60;

@@ -50,6 +50,17 @@ TEST_P(ReplayCacheTest, ExpiredRowsArePrunedAndReusable) {
   EXPECT_EQ(cache_->size().value(), 2);
 }
 
+// purge_expired deletes the pairs past keep_until at once (no prune interval) and counts them.
+TEST_P(ReplayCacheTest, PurgeExpiredOnDemand) {
+  EXPECT_TRUE(cache_->use_once("c", "a", kNow + 10, kNow).value());
+  EXPECT_TRUE(cache_->use_once("c", "b", kNow + 20, kNow).value());
+  EXPECT_TRUE(cache_->use_once("c", "c", kNow + 300, kNow).value());
+  EXPECT_EQ(cache_->purge_expired(kNow + 10).value(), 0);
+  EXPECT_EQ(cache_->purge_expired(kNow + 21).value(), 2);
+  EXPECT_EQ(cache_->size().value(), 1);
+  EXPECT_FALSE(cache_->use_once("c", "c", kNow + 300, kNow + 21).value());
+}
+
 // Two threads racing with the same jti: exactly one wins.
 TEST_P(ReplayCacheTest, ConcurrentUsesHaveOneWinner) {
   for (int round = 0; round < 20; ++round) {
