@@ -14,10 +14,11 @@ namespace {
 constexpr std::int64_t kNow = 1'800'000'000;
 
 class ConsentRevocationTest : public testing::TempDatabase {};
+class ConsentRevocationUpgradeTest : public testing::TempDatabase {};  // SQLite's schema history
 
 // A consent revocation is its own kind: revoked once (idempotent), looked up by
 // consent id, listed in the feed with the other kinds, never pruned.
-TEST_F(ConsentRevocationTest, ConsentKindIsRecordedListedAndKept) {
+TEST_P(ConsentRevocationTest, ConsentKindIsRecordedListedAndKept) {
   auto store = SqliteRevocationStore::open(db_).value();
   ASSERT_TRUE(store->revoke_token("t1", "tg_a", kNow + 60, kNow, "x"));
   auto r = store->revoke_consent("cns_1", "tg_a", kNow, "consent_withdrawn").value();
@@ -50,7 +51,7 @@ TEST_F(ConsentRevocationTest, ConsentKindIsRecordedListedAndKept) {
 // A database written by the two-kind schema (migration 1) is upgraded in place:
 // entries keep their seq, and a seq handed out before (then pruned) is never
 // handed out again.
-TEST_F(ConsentRevocationTest, UpgradeKeepsEntriesAndSequence) {
+TEST_F(ConsentRevocationUpgradeTest, UpgradeKeepsEntriesAndSequence) {
   const Migration v1[] = {
       {1,
        "CREATE TABLE revocations ("
@@ -104,7 +105,7 @@ ConsentRecord consent(std::string id, std::string subscriber, std::string partne
 }
 
 // list() filters by subscriber and/or partner, newest first, withdrawn ones included.
-TEST_F(ConsentRevocationTest, ConsentListFilters) {
+TEST_P(ConsentRevocationTest, ConsentListFilters) {
   auto store = SqliteConsentStore::open(db_).value();
   ASSERT_TRUE(store->create(consent("cns_1", "+34600000001", "acme", 10)));
   ASSERT_TRUE(store->create(consent("cns_2", "+34600000001", "globex", 20)));
@@ -128,7 +129,7 @@ TEST_F(ConsentRevocationTest, ConsentListFilters) {
 }
 
 // revoke_consent revokes the refresh tokens resting on that consent only.
-TEST_F(ConsentRevocationTest, RefreshTokensOfTheConsentAreRevoked) {
+TEST_P(ConsentRevocationTest, RefreshTokensOfTheConsentAreRevoked) {
   auto store = SqliteRefreshTokenStore::open(db_).value();
   auto token = [](std::string hash, std::string family, std::string consent_id) {
     RefreshTokenRecord r;
@@ -157,6 +158,8 @@ TEST_F(ConsentRevocationTest, RefreshTokensOfTheConsentAreRevoked) {
   EXPECT_EQ(store->use("r3", 1100)->outcome, RefreshOutcome::kActive);
   EXPECT_EQ(store->use("r4", 1100)->outcome, RefreshOutcome::kActive);
 }
+
+TOLLGATE_STORE_BACKENDS(ConsentRevocationTest);
 
 }  // namespace
 }  // namespace tollgate::store
