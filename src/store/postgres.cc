@@ -117,9 +117,22 @@ StoreResult<std::unique_ptr<PgConnection>> PgConnection::connect(std::string_vie
   const std::string dbname(url);
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.connect_timeout);
   const std::string timeout = std::to_string(std::max<std::int64_t>(2, seconds.count()));
+  // A server that vanishes without closing the socket (host down, partition):
+  // unacknowledged data fails the connection after tcp_user_timeout, an idle
+  // one after the keepalive probes — never an endless wait.
+  const std::string user_timeout = std::to_string(options.statement_timeout.count() + 5000);
   // Our defaults first: with expand_dbname the URL's own settings override them.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), "tollgate", dbname.c_str(), nullptr};
+  const char* keys[] = {"connect_timeout",
+                        "application_name",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        "dbname",
+                        nullptr};
+  const char* values[] = {timeout.c_str(),      "tollgate",     "1",    "10", "3", "3",
+                          user_timeout.c_str(), dbname.c_str(), nullptr};
   pg_conn* conn = PQconnectdbParams(keys, values, 1);
   if (!conn)
     return std::unexpected(StoreError{StoreErrorCode::kUnavailable, "libpq: out of memory"});
