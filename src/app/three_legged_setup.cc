@@ -90,6 +90,8 @@ std::unique_ptr<authz::Sweeper> start_sweeper(const std::filesystem::path& data_
   auto sweeper = std::make_unique<authz::Sweeper>(authz::PurgeStores{.codes = stores.codes,
                                                                      .sessions = stores.sessions,
                                                                      .ciba = stores.ciba,
+                                                                     .refresh_tokens =
+                                                                         stores.refresh_tokens,
                                                                      .replay = *replay,
                                                                      .revocations = *revocations},
                                                   clock);

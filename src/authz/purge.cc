@@ -43,6 +43,10 @@ PurgeCounts Sweeper::sweep() {
     purge_one(
         "ciba_requests", [&] { return stores_.ciba->purge_expired(now - kCibaGrace.count()); },
         c.ciba, c.failures);
+  if (stores_.refresh_tokens)
+    purge_one(
+        "refresh_tokens", [&] { return stores_.refresh_tokens->purge_expired(now); },
+        c.refresh_tokens, c.failures);
   if (stores_.replay)
     purge_one(
         "assertion_jti", [&] { return stores_.replay->purge_expired(now); }, c.replay, c.failures);
@@ -55,6 +59,7 @@ PurgeCounts Sweeper::sweep() {
                   {"auth_codes", c.codes},
                   {"authorize_sessions", c.sessions},
                   {"ciba_requests", c.ciba},
+                  {"refresh_tokens", c.refresh_tokens},
                   {"assertion_jti", c.replay},
                   {"revocations", c.revocations},
                   {"removed", c.total()},

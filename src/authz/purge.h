@@ -17,8 +17,8 @@
 //     out token entries past their exp, and seq values come from a high-water
 //     mark that deletes never lower (store/revocations.h), so a cursor never
 //     misses or repeats an entry.
-// Refresh tokens are not swept (a family's rows are its reuse detector for as
-// long as the family lives).
+//   - refresh tokens whose family passed its absolute expiry (until then a
+//     family's rows are its reuse detector and list its access tokens).
 //
 // Each sweep logs one line on the "purge" channel with the rows removed per
 // table (and a warning per table whose purge failed; the others still run).
@@ -38,6 +38,7 @@
 #include "store/auth_codes.h"
 #include "store/authorize_sessions.h"
 #include "store/ciba_requests.h"
+#include "store/refresh_tokens.h"
 #include "store/replay.h"
 #include "store/revocations.h"
 
@@ -48,6 +49,7 @@ struct PurgeStores {
   std::shared_ptr<store::AuthCodeStore> codes;
   std::shared_ptr<store::AuthorizeSessionStore> sessions;
   std::shared_ptr<store::CibaRequestStore> ciba;
+  std::shared_ptr<store::RefreshTokenStore> refresh_tokens;
   std::shared_ptr<store::SqliteReplayCache> replay;
   std::shared_ptr<store::RevocationStore> revocations;
 };
@@ -56,10 +58,13 @@ struct PurgeCounts {
   std::int64_t codes = 0;
   std::int64_t sessions = 0;
   std::int64_t ciba = 0;
+  std::int64_t refresh_tokens = 0;
   std::int64_t replay = 0;
   std::int64_t revocations = 0;
   int failures = 0;  // tables whose purge failed this sweep
-  std::int64_t total() const { return codes + sessions + ciba + replay + revocations; }
+  std::int64_t total() const {
+    return codes + sessions + ciba + refresh_tokens + replay + revocations;
+  }
 };
 
 class Sweeper {

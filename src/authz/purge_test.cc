@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <tuple>
 
 #include "authz/test_support.h"
 
@@ -19,6 +20,7 @@ class PurgeTest : public ::testing::Test {
     stores_.codes = *store::SqliteAuthCodeStore::open(db_);
     stores_.sessions = *store::SqliteAuthorizeSessionStore::open(db_);
     stores_.ciba = *store::SqliteCibaRequestStore::open(db_);
+    stores_.refresh_tokens = *store::SqliteRefreshTokenStore::open(db_);
     stores_.replay = *store::SqliteReplayCache::open(db_);
     revocations_ = *store::SqliteRevocationStore::open(db_);
     stores_.revocations = revocations_;
@@ -76,16 +78,32 @@ TEST_F(PurgeTest, SweepDeletesOnlyWhatNoRequestCanNeed) {
   ASSERT_TRUE(revocations_->revoke_token("recent", "tg_a", kNow - 1, kNow - 1000, "test"));
   ASSERT_TRUE(revocations_->revoke_token("live", "tg_a", kNow + 900, kNow - 1000, "test"));
   ASSERT_TRUE(revocations_->revoke_client("tg_dead", kNow - 1000, "client_disabled"));
+  for (auto [hash, expires_at, access_exp] : {std::tuple{"dead", kNow - 1, kNow - 100},
+                                              {"dead-but-its-token-lives", kNow - 1, kNow + 300},
+                                              {"live", kNow + 1000, kNow + 900}}) {
+    store::RefreshTokenRecord r;
+    r.token_hash = hash;
+    r.family_id = hash;
+    r.grant.client_id = "tg_a";
+    r.created_at = kNow - 1000;
+    r.expires_at = expires_at;
+    r.access_jti = std::string("at-") + hash;
+    r.access_exp = access_exp;
+    ASSERT_TRUE(stores_.refresh_tokens->create(r));
+  }
 
   Sweeper sweeper(stores_, clock_);
   const PurgeCounts c = sweeper.sweep();
   EXPECT_EQ(c.codes, 1);
   EXPECT_EQ(c.sessions, 1);
   EXPECT_EQ(c.ciba, 1);
+  EXPECT_EQ(c.refresh_tokens, 1);
   EXPECT_EQ(c.replay, 1);
   EXPECT_EQ(c.revocations, 1);
   EXPECT_EQ(c.failures, 0);
-  EXPECT_EQ(c.total(), 5);
+  EXPECT_EQ(c.total(), 6);
+  EXPECT_EQ(stores_.refresh_tokens->family_access_tokens("dead-but-its-token-lives", kNow)->size(),
+            1u);
 
   EXPECT_EQ(rows("auth_codes"), 2);
   EXPECT_EQ(stores_.codes->redeem("live", kNow)->outcome, store::RedeemOutcome::kRedeemed);
@@ -106,6 +124,7 @@ TEST_F(PurgeTest, SweepDeletesOnlyWhatNoRequestCanNeed) {
             2);  // "live" (redeemed above, expired now) and "redeemed" (its token expired)
   EXPECT_EQ(later.sessions, 1);
   EXPECT_EQ(later.ciba, 2);
+  EXPECT_EQ(later.refresh_tokens, 2);
   EXPECT_EQ(later.replay, 1);
   EXPECT_EQ(later.revocations, 2);
   EXPECT_EQ(rows("revocations"), 1);

@@ -203,4 +203,17 @@ StoreResult<std::vector<FamilyAccessToken>> SqliteRefreshTokenStore::family_acce
   });
 }
 
+StoreResult<std::int64_t> SqliteRefreshTokenStore::purge_expired(std::int64_t before) {
+  return db_->run([&](Connection& c) -> StoreResult<std::int64_t> {
+    // Every token of a family carries the family's absolute expiry; a row whose access
+    // token outlives the family stays until that token expired, so nothing that
+    // family_access_tokens could still report is lost.
+    if (auto r = detail::exec_bound(
+            c, "DELETE FROM refresh_tokens WHERE expires_at < ?1 AND access_exp < ?1", before);
+        !r)
+      return forward(r);
+    return c.changes();
+  });
+}
+
 }  // namespace tollgate::store

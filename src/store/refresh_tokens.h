@@ -72,6 +72,9 @@ class RefreshTokenStore {
   // `now` (exp > now), oldest first: what revoking the family must also revoke.
   virtual StoreResult<std::vector<FamilyAccessToken>> family_access_tokens(
       std::string_view family_id, std::int64_t now) = 0;
+  // Delete tokens whose family expired before `before` (housekeeping: past its absolute
+  // expiry a family is dead and so are the access tokens issued from it); returns how many.
+  virtual StoreResult<std::int64_t> purge_expired(std::int64_t before) = 0;
 };
 
 class SqliteRefreshTokenStore final : public RefreshTokenStore {
@@ -85,6 +88,7 @@ class SqliteRefreshTokenStore final : public RefreshTokenStore {
   StoreResult<std::optional<RefreshTokenRecord>> find(std::string_view token_hash) override;
   StoreResult<std::vector<FamilyAccessToken>> family_access_tokens(std::string_view family_id,
                                                                    std::int64_t now) override;
+  StoreResult<std::int64_t> purge_expired(std::int64_t before) override;
 
  private:
   explicit SqliteRefreshTokenStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}

@@ -103,6 +103,19 @@ TEST_P(RefreshTokenStoreTest, FamilyAccessTokensAreTheUnexpiredOnes) {
   EXPECT_TRUE(store_->family_access_tokens("fam", 1900)->empty());
 }
 
+// Families past their absolute expiry are purged; live ones (and their reuse detection) stay.
+TEST_P(RefreshTokenStoreTest, PurgeExpiredFamilies) {
+  ASSERT_TRUE(store_->create(token("dead", "fam-dead")));  // expires 2000
+  auto live = token("live", "fam-live");
+  live.expires_at = 5000;
+  ASSERT_TRUE(store_->create(live));
+  ASSERT_EQ(store_->use("live", 1100)->outcome, RefreshOutcome::kActive);
+  EXPECT_EQ(*store_->purge_expired(2000), 0);
+  EXPECT_EQ(*store_->purge_expired(2001), 1);
+  EXPECT_FALSE(*store_->find("dead"));
+  EXPECT_EQ(store_->use("live", 2100)->outcome, RefreshOutcome::kReused);
+}
+
 TOLLGATE_STORE_BACKENDS(RefreshTokenStoreTest);
 
 }  // namespace
