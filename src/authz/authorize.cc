@@ -82,32 +82,6 @@ bool has_word(std::string_view list, std::string_view word) {
   return false;
 }
 
-std::string remote_ip(const http::ConnectionInfo& info) {
-  auto a = info.remote.address();
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).to_string();
-  return a.to_string();
-}
-
-// The cookie value of `name`, or empty.
-std::string cookie(const http::Request& req, std::string_view name) {
-  for (auto it = req.find(bhttp::field::cookie);
-       it != req.end() && it->name() == bhttp::field::cookie; ++it) {
-    std::string_view v = it->value();
-    while (!v.empty()) {
-      const auto semi = v.find(';');
-      std::string_view pair = v.substr(0, semi);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-      const auto eq = pair.find('=');
-      if (eq != std::string_view::npos && pair.substr(0, eq) == name)
-        return std::string(pair.substr(eq + 1));
-      if (semi == std::string_view::npos) break;
-      v.remove_prefix(semi + 1);
-    }
-  }
-  return {};
-}
-
 http::Response redirect(const http::Request& req, const std::string& location, bool after_post) {
   // 303 after a form post so the browser follows with GET (RFC 9700 §4.12).
   http::Response res{after_post ? bhttp::status::see_other : bhttp::status::found, req.version()};
@@ -533,10 +507,6 @@ std::optional<Continued> continue_session(ThreeLeggedImpl& s, const http::Reques
   return c;
 }
 
-std::string otp_hash(const store::AuthorizeSession& s, std::string_view otp) {
-  return core::sha256_hex(s.session_hash + ":" + std::string(otp));
-}
-
 }  // namespace
 
 http::Response ThreeLeggedImpl::authorize_login(const http::Request& req) {
@@ -557,15 +527,7 @@ http::Response ThreeLeggedImpl::authorize_login(const http::Request& req) {
     return redirect_error(*this, req, c->flow.request, "access_denied", "too many attempts",
                           "otp_attempts", true);
   }
-  // Six digits, uniformly drawn: 10^6 codes against at most kMaxOtpAttempts guesses.
-  const std::string raw = core::random_bytes(4);
-  const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(raw[0])) << 24 |
-                           static_cast<std::uint32_t>(static_cast<unsigned char>(raw[1])) << 16 |
-                           static_cast<std::uint32_t>(static_cast<unsigned char>(raw[2])) << 8 |
-                           static_cast<unsigned char>(raw[3])) %
-                          1000000u;
-  char otp[8];
-  std::snprintf(otp, sizeof otp, "%06u", n);
+  const std::string otp = new_one_time_code();
   c->session.otp_subscriber = phone;
   c->session.otp_expires_at = now() + kOtpLifetime.count();
   c->session.otp_attempts +=

@@ -25,11 +25,19 @@ class LoopbackDirectory final : public SubscriberDirectory {
     if (ip == "127.0.0.2") return "+34600000002";
     return std::nullopt;
   }
-  bool knows(std::string_view) const override { return true; }
+  bool knows(std::string_view m) const override {
+    return m == "+34600000001" || m == "+34600000002";
+  }
   std::optional<std::string> resolve_operator_token(std::string_view) const override {
     return std::nullopt;
   }
-  bool send_to_handset(std::string_view, const HandsetMessage&) const override { return true; }
+  bool send_to_handset(std::string_view msisdn, const HandsetMessage& m) const override {
+    std::lock_guard lock(mutex_);
+    sent.emplace_back(std::string(msisdn), m.text);
+    return true;
+  }
+  mutable std::mutex mutex_;
+  mutable std::vector<std::pair<std::string, std::string>> sent;
 };
 
 http::ConnectionInfo from(std::string_view ip) {
@@ -76,7 +84,7 @@ purposes:
         config, catalog_, clients_, *keys_, clock_, stores_,
         {std::make_shared<const PairwiseSubjects>(std::string(32, 'p')),
          std::make_shared<const SubjectSealer>(*SubjectSealer::from_key(std::string(32, 'k')))},
-        std::make_shared<LoopbackDirectory>(), hooks);
+        directory_, hooks);
     ASSERT_TRUE(stores_.consents->create(consent("cns_mine", "+34600000001")));
     ASSERT_TRUE(stores_.consents->create(consent("cns_other", "+34600000002")));
     store::RefreshTokenRecord rt;
@@ -143,6 +151,7 @@ purposes:
   std::optional<KeyManager> keys_;
   ThreeLeggedStores stores_;
   std::shared_ptr<store::SqliteRevocationStore> revocations_;
+  std::shared_ptr<LoopbackDirectory> directory_ = std::make_shared<LoopbackDirectory>();
   std::unique_ptr<ThreeLegged> tl_;
   std::mutex mutex_;
   std::vector<std::string> events_;
@@ -165,9 +174,11 @@ TEST_F(SelfCareTest, PageListsTheLinesConsents) {
   EXPECT_NE(p.res[bhttp::field::set_cookie].find("HttpOnly; SameSite=Strict"), std::string::npos);
   EXPECT_EQ(p.res["X-Frame-Options"], "DENY");
   EXPECT_EQ(p.res[bhttp::field::cache_control], "no-store");
-  // A connection the network does not know is not identified.
+  // A connection the network does not know gets the one-time-code fallback.
   auto unknown = *tl_->handle(make_request(bhttp::verb::get, "/consents"), from("10.1.2.3"));
-  EXPECT_EQ(unknown.result_int(), 403);
+  EXPECT_EQ(unknown.result_int(), 200);
+  EXPECT_NE(unknown.body().find("name=\"phone_number\""), std::string::npos);
+  EXPECT_EQ(unknown.body().find("cns_mine"), std::string::npos);
   auto post_only = *tl_->handle(make_request(bhttp::verb::post, "/consents"), from("127.0.0.1"));
   EXPECT_EQ(post_only.result_int(), 405);
 }
@@ -219,6 +230,50 @@ TEST_F(SelfCareTest, ForgedFormsChangeNothing) {
   EXPECT_FALSE(stores_.consents->find("cns_other").value()->withdrawn_at);
   EXPECT_EQ(revocations_->last_seq().value(), 0);
   EXPECT_TRUE(audited_.empty());
+}
+
+// Not network-identified: number, code by SMS, then the list; the withdrawal needs no handset IP.
+// Wrong codes are limited; a number we do not know gets no SMS.
+TEST_F(SelfCareTest, OneTimeCodeFallback) {
+  Page p = open_page("10.1.2.3");
+  ASSERT_EQ(p.res.result_int(), 200);
+  auto post = [&](std::string_view path, std::string extra) {
+    auto req =
+        make_request(bhttp::verb::post, path, "session=" + p.session + "&csrf=" + p.csrf + extra);
+    req.set(bhttp::field::cookie, p.cookie);
+    return *tl_->handle(req, from("10.1.2.3"));
+  };
+  // Withdrawing before identification changes nothing.
+  EXPECT_EQ(post("/consents/withdraw", "&consent_id=cns_mine").result_int(), 403);
+  auto code_page = post("/consents/login", "&phone_number=%2B34600000001");
+  ASSERT_EQ(code_page.result_int(), 200) << code_page.body();
+  EXPECT_NE(code_page.body().find("name=\"otp\""), std::string::npos);
+  ASSERT_EQ(directory_->sent.size(), 1u);
+  EXPECT_EQ(directory_->sent[0].first, "+34600000001");
+  const std::string code = directory_->sent[0].second.substr(0, 6);
+  ASSERT_EQ(code.find_first_not_of("0123456789"), std::string::npos);
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  auto again = post("/consents/otp", "&otp=" + wrong);
+  EXPECT_NE(again.body().find("not right"), std::string::npos);
+  auto listed = post("/consents/otp", "&otp=" + code);
+  ASSERT_EQ(listed.result_int(), 200);
+  EXPECT_NE(listed.body().find("value=\"cns_mine\""), std::string::npos);
+  EXPECT_EQ(listed.body().find("cns_other"), std::string::npos);
+  auto done = post("/consents/withdraw", "&consent_id=cns_mine");
+  ASSERT_EQ(done.result_int(), 200) << done.body();
+  EXPECT_TRUE(stores_.consents->find("cns_mine").value()->withdrawn_at);
+  // The session proved +34600000001 only.
+  EXPECT_EQ(post("/consents/withdraw", "&consent_id=cns_other").result_int(), 404);
+
+  // Five wrong codes end the session; an unknown number gets the same page but no SMS.
+  Page q = open_page("10.1.2.3");
+  p = q;
+  ASSERT_EQ(post("/consents/login", "&phone_number=%2B34699999999").result_int(), 200);
+  EXPECT_EQ(directory_->sent.size(), 1u);
+  for (int i = 0; i < kMaxOtpAttempts - 1; ++i)
+    EXPECT_EQ(post("/consents/otp", "&otp=123456").result_int(), 200);
+  EXPECT_EQ(post("/consents/otp", "&otp=123456").result_int(), 403);
+  EXPECT_EQ(post("/consents/otp", "&otp=123456").result_int(), 400);  // the session is gone
 }
 
 // withdraw_consent on its own: unknown ids are kNotFound; the JSON view says active or not.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <stdexcept>
 
 #include "authz/request_object.h"
@@ -133,6 +134,52 @@ bool is_e164(std::string_view s) {
   return std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+std::string remote_ip(const http::ConnectionInfo& info) {
+  auto a = info.remote.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
+std::string cookie(const http::Request& req, std::string_view name) {
+  for (auto it = req.find(bhttp::field::cookie);
+       it != req.end() && it->name() == bhttp::field::cookie; ++it) {
+    std::string_view v = it->value();
+    while (!v.empty()) {
+      const auto semi = v.find(';');
+      std::string_view pair = v.substr(0, semi);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+        return std::string(pair.substr(eq + 1));
+      if (semi == std::string_view::npos) break;
+      v.remove_prefix(semi + 1);
+    }
+  }
+  return {};
+}
+
+std::string new_one_time_code() {
+  // Rejection sampling keeps the six digits exactly uniform (2^32 is not a multiple of 10^6).
+  constexpr std::uint32_t kCodes = 1000000u;
+  constexpr std::uint32_t kLimit = 0xFFFFFFFFu - (0xFFFFFFFFu % kCodes);
+  for (;;) {
+    const std::string raw = core::random_bytes(4);
+    const std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(raw[0])) << 24 |
+                            static_cast<std::uint32_t>(static_cast<unsigned char>(raw[1])) << 16 |
+                            static_cast<std::uint32_t>(static_cast<unsigned char>(raw[2])) << 8 |
+                            static_cast<unsigned char>(raw[3]);
+    if (n >= kLimit) continue;
+    char otp[8];
+    std::snprintf(otp, sizeof otp, "%06u", n % kCodes);
+    return otp;
+  }
+}
+
+std::string otp_hash(const store::AuthorizeSession& s, std::string_view otp) {
+  return core::sha256_hex(s.session_hash + ":" + std::string(otp));
+}
+
 ThreeLeggedImpl::ThreeLeggedImpl(const AuthzConfig& config,
                                  std::shared_ptr<const catalog::Catalog> catalog,
                                  std::shared_ptr<store::ClientStore> clients, KeyManager keys,
@@ -187,6 +234,10 @@ std::optional<http::Response> ThreeLeggedImpl::handle(const http::Request& req,
   if (path == "/consents/withdraw") {
     if (!post) return only(bhttp::verb::post, "POST");
     return consents_withdraw(req, info);
+  }
+  if (path == "/consents/login" || path == "/consents/otp") {
+    if (!post) return only(bhttp::verb::post, "POST");
+    return path.ends_with("/login") ? consents_login(req) : consents_otp(req);
   }
   return std::nullopt;
 }

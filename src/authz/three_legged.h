@@ -15,9 +15,11 @@
 //                                      signed: CIBA §7.1.1, every parameter inside `request`)
 //   POST /oauth2/ciba/decide           the subscriber's answer from the handset
 //   GET  /consents                     the subscriber's self-care page: active consents,
-//                                      identified like /oauth2/authorize (network-based)
+//                                      identified like /oauth2/authorize (network-based,
+//                                      else a one-time code by SMS)
 //   POST /consents/withdraw            Withdraw (CSRF token + browser binding, like the
 //                                      consent page); see consent_withdrawal.h
+//   POST /consents/login, /consents/otp  its one-time-code fallback (like /oauth2/authorize)
 // Grants (token endpoint): authorization_code, refresh_token,
 // urn:openid:params:grant-type:ciba (token(), for an authenticated client) and
 // urn:ietf:params:oauth:grant-type:jwt-bearer (jwt_bearer(), before client

@@ -36,6 +36,18 @@ bool has(const http::Form& form, std::string_view key);
 // ^\+[1-9][0-9]{4,14}$
 bool is_e164(std::string_view s);
 
+// Subscriber identification, shared by the authorization pages (authorize.cc)
+// and the consent self-care page (selfcare.cc):
+// the source IP of a connection (an IPv4-mapped IPv6 address as IPv4), for network-based
+// authentication;
+std::string remote_ip(const http::ConnectionInfo& info);
+// the value of cookie `name` (the browser binding of a page session), or empty;
+std::string cookie(const http::Request& req, std::string_view name);
+// a one-time code for the SMS fallback: six digits from the CSPRNG (10^6 codes against at most
+// kMaxOtpAttempts guesses); stored only as otp_hash (bound to its session).
+std::string new_one_time_code();
+std::string otp_hash(const store::AuthorizeSession& session, std::string_view otp);
+
 class ThreeLeggedImpl final : public ThreeLegged {
  public:
   ThreeLeggedImpl(const AuthzConfig& config, std::shared_ptr<const catalog::Catalog> catalog,
@@ -99,6 +111,8 @@ class ThreeLeggedImpl final : public ThreeLegged {
   // --- the subscriber's consent self-care (selfcare.cc) ---
   http::Response consents_page(const http::Request& req, const http::ConnectionInfo& info);
   http::Response consents_withdraw(const http::Request& req, const http::ConnectionInfo& info);
+  http::Response consents_login(const http::Request& req);
+  http::Response consents_otp(const http::Request& req);
 
   // --- refresh and JWT bearer (refresh.cc, jwt_bearer.cc) ---
   http::Response token_refresh(const http::Request& req, const http::Form& form,

@@ -99,12 +99,25 @@ def test_withdrawal_on_the_self_care_page_revokes_token_and_refresh(tg, app, cb)
     assert f'value="{consent_id}"' not in s.get(tg.authz + "/consents", timeout=5).text
 
 
-def test_self_care_page_needs_a_known_line(tg):
-    """A connection the network does not recognise is not identified (403 page), and the page is GET only."""
-    from test_authz_3legged import SourceAdapter
+def test_self_care_one_time_code_fallback(tg, app, cb):
+    """From an address that is no handset: the number, the code from the handset's SMS inbox, then the list
+    (amr otp: the withdrawal does not need the handset's IP). A wrong code is refused; the page is GET only."""
+    from test_authz_3legged import SourceAdapter, inbox
+    body = consent_flow(tg, app, cb, f"{CONSENT} sim-swap:check")
+    cid = claims_of(body["access_token"])["consent_id"]
     s = requests.Session()
     s.mount("http://", SourceAdapter("127.0.0.9"))
-    r = s.get(tg.authz + "/consents", timeout=5)
-    assert r.status_code == 403
-    assert re.search(r"mobile data", r.text)
+    page = s.get(tg.authz + "/consents", timeout=5)
+    assert page.status_code == 200 and 'name="phone_number"' in page.text
+    form = {"session": hidden(page.text, "session"), "csrf": hidden(page.text, "csrf")}
+    otp_page = s.post(tg.authz + "/consents/login", data={**form, "phone_number": "+34600000001"}, timeout=5)
+    assert otp_page.status_code == 200 and 'name="otp"' in otp_page.text
+    sms = next(m for m in inbox(tg, "+34600000001") if "permissions you gave" in m["text"])
+    code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
+    wrong = s.post(tg.authz + "/consents/otp", data={**form, "otp": "%06d" % ((int(code) + 1) % 10**6)}, timeout=5)
+    assert wrong.status_code == 200 and "not right" in wrong.text
+    listed = s.post(tg.authz + "/consents/otp", data={**form, "otp": code}, timeout=5)
+    assert listed.status_code == 200 and f'value="{cid}"' in listed.text
+    done = s.post(tg.authz + "/consents/withdraw", data={**form, "consent_id": cid}, timeout=5)
+    assert done.status_code == 200 and f'value="{cid}"' not in done.text
     assert requests.put(tg.authz + "/consents", timeout=5).status_code == 405
