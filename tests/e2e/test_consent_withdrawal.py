@@ -9,8 +9,8 @@ import time
 
 import requests
 
-from test_authz_3legged import (CONSENT, app, authorize_params, cb, claims_of, exchange, hidden,  # noqa: F401
-                                pkce, redirect_query)
+from test_authz_3legged import (CONSENT, app, assertion, authorize_params, bearer_client, cb,  # noqa: F401
+                                claims_of, exchange, hidden, jwt_bearer, pkce, redirect_query)
 
 CHECK = "/sim-swap/v2/check"
 
@@ -121,3 +121,20 @@ def test_self_care_one_time_code_fallback(tg, app, cb):
     done = s.post(tg.authz + "/consents/withdraw", data={**form, "consent_id": cid}, timeout=5)
     assert done.status_code == 200 and f'value="{cid}"' not in done.text
     assert requests.put(tg.authz + "/consents", timeout=5).status_code == 405
+
+
+def test_jwt_bearer_no_longer_finds_a_withdrawn_consent(tg, app, cb, bearer_client):
+    """A consent belongs to the partner: given on the consent page, the JWT bearer grant of another client of the
+    partner rests on it; once withdrawn (CLI), the same request is invalid_grant."""
+    client, key = bearer_client
+    scope = f"{CONSENT} sim-swap:check"
+    cid = claims_of(consent_flow(tg, app, cb, scope)["access_token"])["consent_id"]
+    r = jwt_bearer(tg, assertion(tg, client, key, "tel:+34600000001", scope))
+    assert r.status_code == 200, r.text
+    assert claims_of(r.json()["access_token"])["consent_id"] == cid
+    listed = json.loads(tg.cli("consent", "list", "--subscriber", "tel:+34600000001", "--partner", "demo-partner").stdout)
+    for c in listed:
+        if c["active"] and c["purpose"] == CONSENT:
+            assert tg.cli("consent", "withdraw", c["consent_id"]).returncode == 0
+    r = jwt_bearer(tg, assertion(tg, client, key, "tel:+34600000001", scope))
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant", r.text
