@@ -46,6 +46,9 @@ constexpr Migration kMigrations[] = {
      " FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();"},
 };
 
+// Rows per INSERT statement in append (chunks; the last one may be shorter).
+constexpr std::size_t kRowsPerInsert = 16;
+
 template <class T>
 std::unexpected<StoreError> forward(StoreResult<T>& r) {
   return std::unexpected(std::move(r.error()));
@@ -120,8 +123,12 @@ StoreResult<std::vector<std::int64_t>> AuditStore::append(std::span<const AuditI
         prev = head->column_text(1);
       }
     }
-    auto ins = c.prepare("INSERT INTO audit(seq, ts, event, record, hash) VALUES(?1, ?2, ?3, ?4, ?5)");
-    if (!ins) return forward(ins);
+    struct Row {
+      std::int64_t seq;
+      std::string text, hash;
+    };
+    std::vector<Row> rows;
+    rows.reserve(inputs.size());
     seqs.reserve(inputs.size());
     for (const AuditInput& in : inputs) {
       ++seq;
@@ -132,16 +139,31 @@ StoreResult<std::vector<std::int64_t>> AuditStore::append(std::span<const AuditI
       o["prev"] = prev;
       std::string text = canonical_json(o);
       std::string hash = core::sha256_hex(text);
-      if (auto b = ins->bind_all(seq, in.ts_ms, std::string_view(in.event), std::string_view(text),
-                                 std::string_view(hash));
-          !b)
-        return forward(b);
-      if (auto r = ins->run(); !r) return forward(r);
-      if (auto r = ins->reset(); !r) return forward(r);
-      prev = std::move(hash);
+      prev = hash;
+      rows.push_back(Row{seq, std::move(text), std::move(hash)});
       seqs.push_back(seq);
     }
-    ins = Statement{};
+    // Several rows per INSERT: one round trip per chunk on PostgreSQL (a batch
+    // of one statement per record spent most of its time waiting on the
+    // network). At most kRowsPerInsert distinct statement texts get cached.
+    for (std::size_t first = 0; first < rows.size(); first += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, rows.size() - first);
+      std::string sql = "INSERT INTO audit(seq, ts, event, record, hash) VALUES";
+      for (std::size_t i = 0; i < n; ++i) sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+      auto ins = c.prepare(sql);
+      if (!ins) return forward(ins);
+      int param = 0;
+      for (std::size_t i = first; i < first + n; ++i) {
+        const AuditInput& in = inputs[i];
+        StoreResult<void> b = ins->bind(++param, rows[i].seq);
+        if (b) b = ins->bind(++param, in.ts_ms);
+        if (b) b = ins->bind(++param, std::string_view(in.event));
+        if (b) b = ins->bind(++param, std::string_view(rows[i].text));
+        if (b) b = ins->bind(++param, std::string_view(rows[i].hash));
+        if (!b) return forward(b);
+      }
+      if (auto r = ins->run(); !r) return forward(r);
+    }
     if (auto r = tx->commit(); !r) return forward(r);
     return seqs;
   });

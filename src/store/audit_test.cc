@@ -67,6 +67,15 @@ TEST_P(AuditStoreTest, BatchIsChained) {
   EXPECT_EQ(report.head_hash, rows[1].hash);
 }
 
+// A batch larger than one INSERT's rows (chunks of 16, the last one short) is one chain.
+TEST_P(AuditStoreTest, LargeBatchIsChainedAcrossChunks) {
+  append_n(3);
+  append_n(37);
+  auto report = store_->verify().value();
+  EXPECT_TRUE(report.ok) << report.reason;
+  EXPECT_EQ(report.records, 40);
+}
+
 // Two connections (the server and a CLI command) appending in turn still form one chain.
 TEST_P(AuditStoreTest, TwoWritersFormOneChain) {
   auto other = AuditStore::open(tmp_.open()).value();
