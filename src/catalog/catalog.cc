@@ -95,6 +95,10 @@ std::string_view to_string(LegalBasis basis) {
   return "consent";
 }
 
+std::string_view to_string(Authentication a) {
+  return a == Authentication::kNetwork ? "network" : "any";
+}
+
 std::shared_ptr<const Catalog> Catalog::load_file(const std::string& path) {
   try {
     return from_yaml(catalog::load_file(path));
@@ -116,7 +120,8 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
     if (!valid_name(p.name)) fail(kv.first, strf("bad product name '{}'", p.name));
     const YAML::Node n = kv.second;
     const auto where = strf("product '{}'", p.name);
-    check_keys(n, {"scopes", "audience", "token_lifetime", "subscriber_data", "routes", "upstream"}, where);
+    check_keys(n, {"scopes", "audience", "token_lifetime", "subscriber_data", "authentication", "routes", "upstream"},
+               where);
     p.scopes = get_string_list(n, "scopes");
     if (p.scopes.empty()) fail(n, strf("{} defines no scopes", where));
     for (const auto& s : p.scopes) {
@@ -128,6 +133,10 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
     p.token_lifetime = get_duration(n, "token_lifetime", seconds{900}, kMinLifetime, kMaxLifetime);
     p.subscriber_data = get_bool(n, "subscriber_data", false);
     p.upstream = get_string(n, "upstream", "network");
+    if (const std::string auth = get_string(n, "authentication", "any"); auth == "network")
+      p.authentication = Authentication::kNetwork;
+    else if (auth != "any")
+      fail(n["authentication"], strf("{} has unknown authentication '{}' (any, network)", where, auth));
     const YAML::Node routes = n["routes"];
     if (routes && !routes.IsSequence()) fail(routes, strf("'routes' of {} must be a list", where));
     if (routes)
@@ -190,6 +199,7 @@ std::shared_ptr<const Catalog> Catalog::from_yaml(const YAML::Node& root) {
   std::string canon;
   for (const auto& [name, p] : c->products_) {
     canon += strf("P|{}|{}|{}|{}|{}\n", name, p.audience, p.token_lifetime.count(), p.subscriber_data, p.upstream);
+    if (p.authentication != Authentication::kAny) canon += strf("N|{}\n", to_string(p.authentication));
     for (const auto& s : p.scopes) canon += "S|" + s + "\n";
     for (const auto& r : p.routes) {
       canon += strf("R|{}|{}|{}", r.method, r.path, r.rule == ScopeRuleKind::kAnyOf ? "any" : "all");

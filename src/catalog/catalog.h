@@ -29,12 +29,29 @@ struct Route {
   std::vector<std::string> scopes;  // non-empty: a route without a scope is refused at load
 };
 
+// How a product's 3-legged tokens must authenticate the subscriber (catalog key
+// `authentication`, default `any`).
+//   any      every 3-legged flow: network-based, one-time code by SMS, the consent
+//            page, CIBA and JWT bearer with a tel: subject or hint.
+//   network  network-based authentication only and no user interaction at all
+//            (CAMARA Number Verification: "the API provider guarantees that there is
+//            no user interaction", prompt=none implied). The authorization server
+//            then refuses up front what the API would refuse later: /oauth2/authorize
+//            never shows the one-time-code or consent page (login_required /
+//            consent_required instead, prompt=login or prompt=consent is
+//            invalid_request), CIBA needs an ipport: or operatortoken: login_hint,
+//            the JWT bearer grant an operatortoken: subject. A request whose API
+//            scopes include one product with `network` follows these rules.
+enum class Authentication { kAny, kNetwork };
+std::string_view to_string(Authentication a);  // "any", "network"
+
 struct Product {
   std::string name;
   std::vector<std::string> scopes;    // every scope this product defines (CAMARA names)
   std::string audience;               // "aud" of tokens carrying these scopes
   std::chrono::seconds token_lifetime{900};
   bool subscriber_data = false;       // revocation state checked on every call
+  Authentication authentication = Authentication::kAny;  // see Authentication above
   std::vector<Route> routes;
   std::string upstream;               // upstream name, resolved by the gateway's config
 };

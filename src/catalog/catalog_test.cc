@@ -159,5 +159,32 @@ TEST(CatalogPurposes, ShippedExampleHasBothKinds) {
   EXPECT_EQ(c->purpose("dpv:RequestedServiceProvision")->legal_basis, LegalBasis::kConsent);
 }
 
+// `authentication`: default any; `network` parsed and part of the content hash; any other
+// value refused with its line. The shipped catalog marks Number Verification (only) network.
+TEST(CatalogAuthentication, NetworkFlag) {
+  auto plain = load(kGood);
+  EXPECT_EQ(plain->product("sim-swap")->authentication, Authentication::kAny);
+  std::string s = kGood;
+  s.replace(s.find("    subscriber_data: true"), 0, "    authentication: network\n");
+  auto network = load(s);
+  EXPECT_EQ(network->product("sim-swap")->authentication, Authentication::kNetwork);
+  EXPECT_NE(network->content_hash(), plain->content_hash());
+  std::string any = kGood;
+  any.replace(any.find("    subscriber_data: true"), 0, "    authentication: any\n");
+  EXPECT_EQ(load(any)->content_hash(), plain->content_hash());
+  s.replace(s.find("authentication: network"), 23, "authentication: sms");
+  const std::string error = error_of(s);
+  EXPECT_NE(error.find("unknown authentication 'sms' (any, network)"), std::string::npos) << error;
+  EXPECT_NE(error.find("line 7"), std::string::npos) << error;
+
+  const char* dir = std::getenv("TOLLGATE_SOURCE_DIR");
+  ASSERT_NE(dir, nullptr);
+  auto c = Catalog::load_file(std::string(dir) + "/examples/catalog.yaml");
+  for (const auto& [name, p] : c->products())
+    EXPECT_EQ(p.authentication,
+              name == "number-verification" ? Authentication::kNetwork : Authentication::kAny)
+        << name;
+}
+
 }  // namespace
 }  // namespace tollgate::catalog
