@@ -99,7 +99,8 @@ std::string canonical_json(const boost::json::value& v) {
 }
 
 StoreResult<std::shared_ptr<AuditStore>> AuditStore::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "AuditStore::open: no database"});
+  if (!db)
+    return std::unexpected(StoreError{StoreErrorCode::kInternal, "AuditStore::open: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "audit", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<AuditStore>(new AuditStore(std::move(db)));
@@ -180,8 +181,8 @@ StoreResult<void> AuditStore::scan(std::int64_t after_seq, std::int64_t since_ms
       auto row = st->step();
       if (!row) return forward(row);
       if (!*row) return {};
-      AuditRecord r{st->column_int64(0), st->column_int64(1), st->column_text(2), st->column_text(3),
-                    st->column_text(4)};
+      AuditRecord r{st->column_int64(0), st->column_int64(1), st->column_text(2),
+                    st->column_text(3), st->column_text(4)};
       if (!fn(r)) return {};
     }
   });
@@ -199,10 +200,12 @@ StoreResult<AuditVerifyReport> AuditStore::verify() {
   };
   auto r = scan(0, std::numeric_limits<std::int64_t>::min(), [&](const AuditRecord& rec) {
     if (rec.seq != expected)
-      return broken(expected, strf("record {} is missing (the next stored record is {})", expected, rec.seq));
+      return broken(expected,
+                    strf("record {} is missing (the next stored record is {})", expected, rec.seq));
     auto parsed = core::parse_strict_object(rec.text);
     if (!parsed) return broken(rec.seq, "the record is not a JSON object");
-    if (canonical_json(*parsed) != rec.text) return broken(rec.seq, "the record is not in canonical form");
+    if (canonical_json(*parsed) != rec.text)
+      return broken(rec.seq, "the record is not in canonical form");
     const auto seq = core::get_int(*parsed, "seq");
     const auto ts = core::get_int(*parsed, "ts");
     const auto event = core::get_string(*parsed, "event");
@@ -211,7 +214,8 @@ StoreResult<AuditVerifyReport> AuditStore::verify() {
       return broken(rec.seq, "the seq, ts or event columns differ from the record");
     if (!prev || *prev != running)
       return broken(rec.seq, rec.seq == 1 ? std::string("the first record does not start the chain")
-                                          : strf("its prev does not match the hash of record {}", rec.seq - 1));
+                                          : strf("its prev does not match the hash of record {}",
+                                                 rec.seq - 1));
     std::string hash = core::sha256_hex(rec.text);
     if (hash != rec.hash) return broken(rec.seq, "its content does not match its stored hash");
     running = std::move(hash);

@@ -16,12 +16,15 @@ class AuditStoreTest : public ::testing::TestWithParam<Backend> {
     db_ = tmp_.open();
     store_ = AuditStore::open(db_).value();
   }
-  static AuditInput input(std::string event, std::string client, std::int64_t ts = 1'800'000'000'000) {
-    return AuditInput{ts, std::move(event), boost::json::object{{"client_id", client}, {"z", 1}, {"a", "x"}}};
+  static AuditInput input(std::string event, std::string client,
+                          std::int64_t ts = 1'800'000'000'000) {
+    return AuditInput{ts, std::move(event),
+                      boost::json::object{{"client_id", client}, {"z", 1}, {"a", "x"}}};
   }
   void append_n(int n) {
     std::vector<AuditInput> in;
-    for (int i = 0; i < n; ++i) in.push_back(input("client_auth", "c" + std::to_string(i), 1'800'000'000'000 + i));
+    for (int i = 0; i < n; ++i)
+      in.push_back(input("client_auth", "c" + std::to_string(i), 1'800'000'000'000 + i));
     ASSERT_TRUE(store_->append(in));
   }
   // Tamper as an attacker with SQL access would: drop the guard, then write.
@@ -29,7 +32,8 @@ class AuditStoreTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(db_->run([&](Connection& c) {
       const std::string drop =
           tmp_.postgres()
-              ? "DROP TRIGGER IF EXISTS audit_no_update ON audit; DROP TRIGGER IF EXISTS audit_no_delete ON audit; "
+              ? "DROP TRIGGER IF EXISTS audit_no_update ON audit; DROP TRIGGER IF EXISTS "
+                "audit_no_delete ON audit; "
               : "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; ";
       return c.exec(drop + std::string(sql));
     }));
@@ -96,7 +100,8 @@ TEST_P(AuditStoreTest, TwoWritersFormOneChain) {
 // UPDATE and DELETE are refused by the table itself.
 TEST_P(AuditStoreTest, TableIsAppendOnly) {
   append_n(2);
-  auto upd = db_->run([](Connection& c) { return c.exec("UPDATE audit SET event = 'x' WHERE seq = 1"); });
+  auto upd =
+      db_->run([](Connection& c) { return c.exec("UPDATE audit SET event = 'x' WHERE seq = 1"); });
   ASSERT_FALSE(upd);
   EXPECT_NE(upd.error().message.find("append-only"), std::string::npos);
   auto del = db_->run([](Connection& c) { return c.exec("DELETE FROM audit WHERE seq = 2"); });
@@ -106,7 +111,9 @@ TEST_P(AuditStoreTest, TableIsAppendOnly) {
 // Editing a record's content is caught at that record.
 TEST_P(AuditStoreTest, EditedContentNamesTheRecord) {
   append_n(5);
-  tamper("UPDATE audit SET record = replace(record, '\"client_id\":\"c2\"', '\"client_id\":\"zz\"') WHERE seq = 3");
+  tamper(
+      "UPDATE audit SET record = replace(record, '\"client_id\":\"c2\"', '\"client_id\":\"zz\"') "
+      "WHERE seq = 3");
   auto report = store_->verify().value();
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_broken, 3);
@@ -122,8 +129,10 @@ TEST_P(AuditStoreTest, RehashedEditBreaksTheNextLink) {
     text = r.text;
     return false;
   }));
-  const std::string forged = text.substr(0, text.find("\"c1\"")) + "\"c9\"" + text.substr(text.find("\"c1\"") + 4);
-  tamper("UPDATE audit SET record = '" + forged + "', hash = '" + core::sha256_hex(forged) + "' WHERE seq = 2");
+  const std::string forged =
+      text.substr(0, text.find("\"c1\"")) + "\"c9\"" + text.substr(text.find("\"c1\"") + 4);
+  tamper("UPDATE audit SET record = '" + forged + "', hash = '" + core::sha256_hex(forged) +
+         "' WHERE seq = 2");
   auto report = store_->verify().value();
   EXPECT_EQ(report.first_broken, 3);
   EXPECT_EQ(report.reason, "its prev does not match the hash of record 2");

@@ -120,16 +120,14 @@ StoreResult<void> SqliteClientStore::create(const ClientRecord& client) {
   if (client.client_id.empty())
     return std::unexpected(StoreError{StoreErrorCode::kInternal, "a client needs a client_id"});
   return db_->run([&](Connection& c) -> StoreResult<void> {
-    auto st = c.prepare(
-        strf("INSERT INTO clients({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-             kColumns));
+    auto st = c.prepare(strf(
+        "INSERT INTO clients({}) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", kColumns));
     if (!st) return forward(st);
-    if (auto b =
-            st->bind_all(client.client_id, client.partner, client.secret_hash,
-                         client.scopes.to_string(), to_json_list(client.grant_types),
-                         to_json_list(client.auth_methods), to_json_list(client.redirect_uris),
-                         client.created_at, static_cast<std::int64_t>(client.disabled ? 1 : 0),
-                         client.jwks, client.jwks_uri);
+    if (auto b = st->bind_all(client.client_id, client.partner, client.secret_hash,
+                              client.scopes.to_string(), to_json_list(client.grant_types),
+                              to_json_list(client.auth_methods), to_json_list(client.redirect_uris),
+                              client.created_at, static_cast<std::int64_t>(client.disabled ? 1 : 0),
+                              client.jwks, client.jwks_uri);
         !b)
       return forward(b);
     auto r = st->run();

@@ -174,7 +174,6 @@ TEST_P(ClientStoreTest, ConcurrentUseIsSerialized) {
   EXPECT_EQ(store_->list().value().size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
-
 // The private_key_jwt key material (inline JWKS or jwks_uri) round-trips.
 TEST_P(ClientStoreTest, JwksFieldsRoundTrip) {
   ClientRecord c = sample("tg_jwks");
@@ -204,14 +203,16 @@ TEST_P(ClientStoreTest, MigratesVersionOneDatabase) {
               "INSERT INTO schema_version(component, version) VALUES('clients', 1);"
               "CREATE TABLE clients (client_id TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL,"
               " secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, grant_types TEXT NOT NULL,"
-              " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at BIGINT NOT NULL,"
+              " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at BIGINT NOT "
+              "NULL,"
               " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)));"
             : "CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
               " applied_at INTEGER NOT NULL DEFAULT (unixepoch()));"
               "INSERT INTO schema_version(component, version) VALUES('clients', 1);"
               "CREATE TABLE clients (client_id TEXT PRIMARY KEY NOT NULL, partner TEXT NOT NULL,"
               " secret_hash TEXT NOT NULL, scopes TEXT NOT NULL, grant_types TEXT NOT NULL,"
-              " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at INTEGER NOT NULL,"
+              " auth_methods TEXT NOT NULL, redirect_uris TEXT NOT NULL, created_at INTEGER NOT "
+              "NULL,"
               " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))) STRICT;";
     auto db = fresh.open();
     ASSERT_TRUE(db->run([&](Connection& c) {

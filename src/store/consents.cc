@@ -139,14 +139,15 @@ StoreResult<std::vector<ConsentRecord>> SqliteConsentStore::list_for_subscriber(
 }
 
 StoreResult<std::vector<ConsentRecord>> SqliteConsentStore::list(std::string_view subscriber,
-                                                                  std::string_view partner,
-                                                                  std::size_t limit) {
+                                                                 std::string_view partner,
+                                                                 std::size_t limit) {
   return db_->run([&](Connection& c) {
-    return query(c,
-                 core::strf("SELECT {} FROM consents WHERE (?1 = '' OR subscriber = ?1) AND "
-                            "(?2 = '' OR partner = ?2) ORDER BY created_at DESC, consent_id LIMIT ?3",
-                            kColumns),
-                 subscriber, partner, static_cast<std::int64_t>(limit));
+    return query(
+        c,
+        core::strf("SELECT {} FROM consents WHERE (?1 = '' OR subscriber = ?1) AND "
+                   "(?2 = '' OR partner = ?2) ORDER BY created_at DESC, consent_id LIMIT ?3",
+                   kColumns),
+        subscriber, partner, static_cast<std::int64_t>(limit));
   });
 }
 

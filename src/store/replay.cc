@@ -28,8 +28,11 @@ std::unexpected<StoreError> forward(StoreResult<T>& r) {
 
 }  // namespace
 
-StoreResult<std::shared_ptr<SqliteReplayCache>> SqliteReplayCache::open(std::shared_ptr<Database> db) {
-  if (!db) return std::unexpected(StoreError{StoreErrorCode::kInternal, "SqliteReplayCache::open: no database"});
+StoreResult<std::shared_ptr<SqliteReplayCache>> SqliteReplayCache::open(
+    std::shared_ptr<Database> db) {
+  if (!db)
+    return std::unexpected(
+        StoreError{StoreErrorCode::kInternal, "SqliteReplayCache::open: no database"});
   auto r = db->run([](Connection& c) { return migrate(c, "replay", kMigrations); });
   if (!r) return forward(r);
   return std::shared_ptr<SqliteReplayCache>(new SqliteReplayCache(std::move(db)));

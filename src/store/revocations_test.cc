@@ -22,7 +22,8 @@ class RevocationStoreTest : public ::testing::TestWithParam<Backend> {
 
 // A revoked token is reported revoked, with its client, exp and reason kept.
 TEST_P(RevocationStoreTest, RevokedTokenIsRevoked) {
-  auto r = store_->revoke_token("jti-1", "client-a", kNow + 900, kNow, "revocation_endpoint").value();
+  auto r =
+      store_->revoke_token("jti-1", "client-a", kNow + 900, kNow, "revocation_endpoint").value();
   EXPECT_TRUE(r.created);
   EXPECT_EQ(r.entry.seq, 1);
   EXPECT_EQ(r.entry.kind, RevocationKind::kToken);
