@@ -280,6 +280,20 @@ TEST_F(RequestObjectTest, UnknownClientShowsAPageAndRequestUriIsNotSupported) {
   EXPECT_EQ(refused(authorize(p)).first, "request_uri_not_supported");
 }
 
+// A client registered without keys (secrets only) cannot sign a request object.
+TEST_F(RequestObjectTest, ClientWithoutRegisteredKeysIsRefused) {
+  CreateClientRequest req{.partner = "demo-partner",
+                          .scopes = core::ScopeSet::of({"sim-swap:check"}),
+                          .grant_types = {"authorization_code"},
+                          .redirect_uris = {std::string(kRedirect)}};
+  auto created = create_client(*clients_, *catalog_, req, clock_);
+  ASSERT_TRUE(created) << created.error();
+  client_ = created->record;
+  EXPECT_EQ(refused(authorize(plain(sign(authorize_claims())))),
+            (std::pair<std::string, std::string>{"invalid_request_object",
+                                                 "request_object_no_client_keys"}));
+}
+
 // CIBA: a signed authentication request gets an auth_req_id; its refusals are the JSON 400 body.
 TEST_F(RequestObjectTest, SignedCibaRequest) {
   auto claims = [&](std::string_view jti) {
