@@ -7,6 +7,10 @@
 // one-time code sent by SMS to the number the subscriber types (amr ["otp"]).
 // Then, when the purpose's legal basis is consent and no stored consent covers
 // the request, the consent page; otherwise the code is issued at once.
+// Scopes of a product with `authentication: network` (catalog.h, Number
+// Verification) allow no interaction: no one-time code (login_required,
+// network_authentication_required), no consent page (consent_required), and
+// prompt=login / prompt=consent are invalid_request.
 //
 // Browser state between pages lives in store::AuthorizeSession, reached by the
 // session id in the page's hidden field and bound to the browser by an
@@ -256,6 +260,12 @@ static http::Response after_identification(ThreeLeggedImpl& s, const http::Reque
         return redirect_error(s, req, flow.request, "consent_required",
                               "the subscriber's consent is required",
                               "consent_required_prompt_none", after_post);
+      // prompt=none implied (catalog `authentication: network`): no consent page.
+      if (flow.scope.network_only)
+        return redirect_error(s, req, flow.request, "consent_required",
+                              "the subscriber's consent is required and these scopes allow no "
+                              "user interaction",
+                              "consent_required_no_interaction", after_post);
       // Ask. The session remembers who the subscriber is.
       store::AuthorizeSession fresh;
       std::string session_id;
@@ -406,6 +416,13 @@ http::Response ThreeLeggedImpl::authorize(const http::Request& req,
     return redirect_error(*this, req, r, "invalid_scope", scope.error().description,
                           to_string(scope.error().problem));
   flow.scope = std::move(*scope);
+  // Scopes of a product with `authentication: network` (catalog.h): prompt=none is
+  // implied, so asking for a login or consent page contradicts the request.
+  if (flow.scope.network_only && (has_word(r.prompt, "login") || has_word(r.prompt, "consent")))
+    return redirect_error(*this, req, r, "invalid_request",
+                          "prompt=login and prompt=consent are not allowed with these scopes: "
+                          "they need network-based authentication without user interaction",
+                          "prompt_needs_interaction");
 
   // Network-based authentication: the browser's source IP is a handset on our network.
   const std::string ip = remote_ip(info);
@@ -416,6 +433,11 @@ http::Response ThreeLeggedImpl::authorize(const http::Request& req,
     if (!cookie_header.empty()) res.set(bhttp::field::set_cookie, cookie_header);
     return res;
   }
+  if (flow.scope.network_only)
+    return redirect_error(*this, req, r, "login_required",
+                          "these scopes need network-based authentication: the request must come "
+                          "from the subscriber's device on the mobile network",
+                          "network_authentication_required");
   if (has_word(r.prompt, "none"))
     return redirect_error(*this, req, r, "login_required",
                           "the subscriber could not be identified silently",

@@ -7,7 +7,9 @@
 //   ipport:IP[:port]       the IP a handset uses on our network (amr ["nba"])
 //   ipport:[IPv6][:port]
 //   operatortoken:<token>  a TS.43 operator token (amr ["nba"]: SIM-based)
-// A hint that names nobody we know → 400 unknown_user_id.
+// A hint that names nobody we know → 400 unknown_user_id. Scopes of a product
+// with `authentication: network` (catalog.h, Number Verification) refuse tel:
+// (400 invalid_request): only ipport: and operatortoken: are network-based.
 //
 // When the purpose's legal basis is consent and no stored consent covers the
 // request, the subscriber is asked on the handset (a message with Approve /
@@ -130,6 +132,14 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
   if (!scope)
     return refuse(400, "invalid_scope", scope.error().description,
                   to_string(scope.error().problem));
+  // Scopes of a product with `authentication: network` (catalog.h): a tel: hint is the
+  // partner's assertion, not network-based authentication (checked before the lookup,
+  // so the answer does not depend on whether the number is ours).
+  if (scope->network_only && hint.starts_with("tel:"))
+    return refuse(400, "invalid_request",
+                  "these scopes need network-based authentication: use an ipport: or "
+                  "operatortoken: login_hint, not tel:",
+                  "tel_hint_needs_network_authentication");
   Hint who = resolve_hint(*directory_, hint);
   if (who.malformed)
     return refuse(400, "invalid_request",

@@ -13,7 +13,8 @@
 // client; the signature verifies with the client's registered keys (an unknown
 // kid refetches once); aud is the token endpoint or the issuer; exp, iat, jti
 // and sub present; exp at most 300 s after receipt and exp - iat at most 300 s;
-// the jti is used once; the subject is one of our subscribers; the scope; the consent.
+// the jti is used once; the subject is one of our subscribers; the scope (scopes of
+// a product with `authentication: network` refuse a tel: subject); the consent.
 #include "authz/client_auth.h"
 #include "authz/three_legged_impl.h"
 #include "core/json.h"
@@ -150,6 +151,13 @@ http::Response ThreeLeggedImpl::jwt_bearer(const http::Request& req, const http:
   auto scope = decide_three_legged(*catalog_, client, *scope_claim);
   if (!scope)
     return refuse("invalid_scope", scope.error().description, to_string(scope.error().problem));
+  // Scopes of a product with `authentication: network` (catalog.h): a tel: subject is
+  // the client's assertion, not network-based authentication.
+  if (scope->network_only && sub.starts_with("tel:"))
+    return refuse("invalid_grant",
+                  "these scopes need network-based authentication: the subject must be "
+                  "operatortoken:<token>, not tel:",
+                  "tel_subject_needs_network_authentication");
 
   // Replay: the jti once per client (checked after every other test, so that a
   // refused assertion never burns its jti).

@@ -70,6 +70,10 @@ std::expected<ThreeLeggedScope, ScopeFailure> decide_three_legged(const catalog:
   if (!decision)
     return std::unexpected(ScopeFailure{ScopeProblem::kRefused, decision.error().description()});
   out.api = std::move(*decision);
+  for (const std::string& s : out.api.granted.items())
+    if (const catalog::Product* p = catalog.product_for_scope(s);
+        p && p->authentication == catalog::Authentication::kNetwork)
+      out.network_only = true;
   return out;
 }
 

@@ -4,7 +4,8 @@
 // `offline_access`, and at least one API scope; the API scopes are decided by
 // the same rule as client credentials (decide_scopes: defined by a product,
 // registered for the client, contracted by its partner). A pure function of
-// (catalog, client, requested).
+// (catalog, client, requested); it also tells whether the API scopes demand
+// network-based authentication without user interaction (network_only).
 #pragma once
 
 #include <expected>
@@ -26,6 +27,9 @@ struct ThreeLeggedScope {
   ScopeDecision api;                          // API scopes, audiences, lifetime
   bool openid = false;
   bool offline_access = false;  // asked for (whether a refresh token follows is the grant's rule)
+  // A granted API scope belongs to a product with `authentication: network`
+  // (catalog.h): network-based authentication only, no user interaction.
+  bool network_only = false;
 
   // purpose + API scopes: the access token's "scope" claim.
   std::string token_scope() const;
