@@ -1,7 +1,10 @@
-"""Number Verification v2. The gateway does not send 3-legged identity yet, so through
-the gateway what can be proven is the refusal of 2-legged tokens; the 3-legged paths are
-exercised at the network role directly, with the identity headers the gateway will send
-(and unit-tested in number_verification_test.cc)."""
+"""Number Verification v2: 2-legged tokens through the gateway (refused), and the network
+role called directly with the identity headers the gateway sends for a 3-legged token
+(x-tollgate-*, gateway/subject.h), including amr values the authorization server never
+issues for these scopes (it refuses non-network authentication up front), so that the
+API's own 403 USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK stays tested end to end. Real
+3-legged tokens through the gateway: test_network_number_verification_3legged.py;
+unit tests: src/network/number_verification_test.cc."""
 import hashlib
 import json
 
@@ -45,8 +48,8 @@ def test_identity_headers_cannot_be_forged(nv):
 
 
 def direct(tg, method, path, body=None, amr="nba", subscriber="+34600000001"):
-    """A call straight to the network role with the identity headers the gateway will
-    send for a 3-legged token once it resolves them (x-tollgate-*); validated against the spec."""
+    """A call straight to the network role with the identity headers the gateway sends
+    for a 3-legged token (x-tollgate-*); validated against the spec."""
     h = {"x-tollgate-token-type": "3-legged", "x-tollgate-client-id": "e2e", "x-correlator": "nv-direct"}
     if subscriber:
         h["x-tollgate-subscriber"] = subscriber

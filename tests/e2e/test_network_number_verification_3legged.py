@@ -2,15 +2,21 @@
 authorization server: the authorization code flow with network-based
 authentication (this test's HTTP client on 127.0.0.1 is +34600000001's handset,
 on 127.0.0.2 +34600000002's), CIBA and the JWT bearer grant with a TS.43 operator
-token, and the tokens whose `amr` is not network-based (the one-time-code
-fallback, `tel:` hints and subjects) refused with the spec's 403 code. Every
-response is validated against specs/number-verification.yaml for its status
-(network_support.Api). Also the 3-legged happy path of SIM Swap v2 (the subject
-from the token; a phoneNumber in the body is 422 UNNECESSARY_IDENTIFIER)."""
+token. Number Verification allows no user interaction (prompt=none implied; the
+catalog marks it `authentication: network`), so what would not be network-based is
+refused up front by the authorization server: a browser off the mobile network gets
+login_required instead of the one-time-code page, a consent purpose without a stored
+consent gets consent_required instead of the consent page, prompt=login/consent is
+invalid_request, a `tel:` CIBA hint is 400 invalid_request and a `tel:` JWT-bearer
+subject invalid_grant. No token with a non-network `amr` can then be obtained for
+these scopes, so the API's own 403 USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK is
+checked in src/network/number_verification_test.cc. Every API response is validated
+against specs/number-verification.yaml for its status (network_support.Api). Also the
+3-legged happy path of SIM Swap v2 (the subject from the token; a phoneNumber in the
+body is 422 UNNECESSARY_IDENTIFIER)."""
 import base64
 import hashlib
 import json
-import re
 
 import pytest
 import requests
@@ -24,7 +30,6 @@ from test_authz_3legged import (CIBA, CONSENT, JWT_BEARER, LEGIT, Callback, Sour
 VERIFY = "number-verification:verify"
 READ = "number-verification:device-phone-number:read"
 NV_SCOPES = f"{VERIFY} {READ}"
-NOT_NETWORK = (403, "NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK")
 
 
 def sha256_hex(number):
@@ -70,9 +75,23 @@ def code_flow_token(tg, app, cb, scope, source=None):
     return t.json()
 
 
+def consent_on_the_handset(tg, app, msisdn, scope):
+    """The subscriber consents through CIBA (ipport hint of its handset, consent purpose):
+    Allow is posted from the message on the handset; the consent is stored."""
+    ip = {"+34600000001": "127.0.0.1", "+34600000002": "127.0.0.2"}[msisdn]
+    b = requests.post(tg.authz + "/oauth2/bc-authorize", auth=(app["client_id"], app["client_secret"]),
+                      data={"login_hint": "ipport:" + ip, "scope": scope}, timeout=5)
+    assert b.status_code == 200, b.text
+    prompt = [m for m in inbox(tg, msisdn) if m.get("action_url")][-1]
+    ok = requests.post(prompt["action_url"], data={"token": prompt["token"], "decision": "allow"}, timeout=5)
+    assert ok.status_code == 200, ok.text
+
+
 @pytest.fixture(scope="module")
 def nba_token(tg, app, cb):
-    """+34600000001 (handset 127.0.0.1), consent purpose: the consent page's Allow is posted."""
+    """+34600000001 (handset 127.0.0.1), consent purpose: no consent page for this API, so the
+    subscriber consents first on the handset (CIBA); the code flow then finds the stored consent."""
+    consent_on_the_handset(tg, app, "+34600000001", f"{CONSENT} {NV_SCOPES}")
     body = code_flow_token(tg, app, cb, f"{CONSENT} {NV_SCOPES}")
     at = claims_of(body["access_token"])
     assert at["amr"] == ["nba"] and at["consent_id"].startswith("cns_"), at
@@ -180,37 +199,45 @@ def test_two_legged_token_is_403_permission_denied(tg):
     assert error_of(nv.call("GET", "/device-phone-number")) == (403, "PERMISSION_DENIED")
 
 
-def test_one_time_code_token_is_refused_with_the_spec_code(tg, app, cb):
-    """The SMS one-time-code fallback (browser not on a handset IP) yields amr ["otp"]: 403
-    NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK on both operations."""
+def refusal(tg, app, cb, scope, source="127.0.0.1", **extra):
+    """GET /oauth2/authorize from `source`: the error redirect to the client (no page, no code)."""
+    s = requests.Session()
+    s.mount("http://", SourceAdapter(source))
+    _, challenge = pkce()
+    params = authorize_params(app, cb, scope, challenge, **extra)
+    r = s.get(tg.authz + "/oauth2/authorize", params=params, allow_redirects=False, timeout=5)
+    assert r.status_code == 302, (r.status_code, r.text[:300])
+    assert "set-cookie" not in r.headers
+    _, q = redirect_query(r)
+    assert q["state"] == params["state"] and "code" not in q, q
+    return q
+
+
+def test_off_network_browser_is_login_required_not_the_one_time_code_page(tg, app, cb):
+    """A browser not on a handset IP (127.0.0.9): login_required at once (prompt=none implied),
+    never the SMS one-time-code page; the same request for SIM swap still gets that page."""
+    for extra in ({}, {"prompt": "none"}):
+        q = refusal(tg, app, cb, f"{LEGIT} {NV_SCOPES}", source="127.0.0.9", **extra)
+        assert q["error"] == "login_required", q
+        assert "network-based authentication" in q["error_description"], q
     s = requests.Session()
     s.mount("http://", SourceAdapter("127.0.0.9"))
-    verifier, challenge = pkce()
-    params = authorize_params(app, cb, f"{LEGIT} {NV_SCOPES}", challenge)
-    page = s.get(tg.authz + "/oauth2/authorize", params=params, allow_redirects=False, timeout=5)
-    if page.status_code in (302, 303):
-        # The authorization server refuses interaction for this API outright (prompt=none
-        # implied, as the spec allows): no token to present at all.
-        _, q = redirect_query(page)
-        assert q["error"] in ("login_required", "interaction_required"), q
-        pytest.skip("no one-time-code token obtainable for number-verification scopes: " + q["error"])
+    page = s.get(tg.authz + "/oauth2/authorize", params=authorize_params(app, cb, f"{LEGIT} sim-swap:check", pkce()[1]),
+                 allow_redirects=False, timeout=5)
     assert page.status_code == 200 and 'name="phone_number"' in page.text, page.text[:300]
-    form = {"session": hidden(page.text, "session"), "csrf": hidden(page.text, "csrf")}
-    otp_page = s.post(tg.authz + "/oauth2/authorize/login", data={**form, "phone_number": "+34600000003"},
-                      allow_redirects=False, timeout=5)
-    assert otp_page.status_code == 200 and 'name="otp"' in otp_page.text
-    sms = inbox(tg, "+34600000003")[0]
-    code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
-    r = s.post(tg.authz + "/oauth2/authorize/otp", data={**form, "otp": code}, allow_redirects=False, timeout=5)
-    _, q = redirect_query(r)
-    t = exchange(tg, app, cb, q["code"], verifier)
-    assert t.status_code == 200, t.text
-    tok = t.json()["access_token"]
-    assert claims_of(tok)["amr"] == ["otp"]
-    nv = nv_api(tg, tok)
-    assert error_of(nv.post("/verify", {"phoneNumber": "+34600000003"})) == NOT_NETWORK
-    assert error_of(nv.post("/verify", {"hashedPhoneNumber": sha256_hex("+34600000003")})) == NOT_NETWORK
-    assert error_of(nv.call("GET", "/device-phone-number")) == NOT_NETWORK
+
+
+def test_consent_purpose_without_a_stored_consent_is_consent_required(tg, app, cb):
+    """From +34600000002's handset, consent purpose, no stored consent: consent_required instead of the consent page."""
+    q = refusal(tg, app, cb, f"{CONSENT} {VERIFY}", source="127.0.0.2")
+    assert q["error"] == "consent_required", q
+
+
+@pytest.mark.parametrize("prompt", ["login", "consent", "none consent"])
+def test_prompt_login_or_consent_is_invalid_request(tg, app, cb, prompt):
+    """prompt=login / prompt=consent ask for the interaction this API excludes: invalid_request, even from the handset."""
+    q = refusal(tg, app, cb, f"{LEGIT} {NV_SCOPES}", prompt=prompt)
+    assert q["error"] == "invalid_request", q
 
 
 # --- CIBA ------------------------------------------------------------------------------------
@@ -251,19 +278,16 @@ def test_ciba_with_an_ipport_hint(tg, app):
         {"devicePhoneNumber": "+34600000002"}
 
 
-def test_ciba_with_a_tel_hint_is_not_network_authentication(tg, app):
-    """CIBA login_hint=tel:+E164 proves nothing about the device (amr tel): 403 USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK."""
-    b = requests.post(tg.authz + "/oauth2/bc-authorize", auth=(app["client_id"], app["client_secret"]),
-                      data={"login_hint": "tel:+34600000001", "scope": f"{LEGIT} {NV_SCOPES}"}, timeout=5)
-    assert b.status_code == 200, b.text
-    t = requests.post(tg.authz + "/oauth2/token", auth=(app["client_id"], app["client_secret"]),
-                      data={"grant_type": CIBA, "auth_req_id": b.json()["auth_req_id"]}, timeout=5)
-    assert t.status_code == 200, t.text
-    tok = t.json()["access_token"]
-    assert claims_of(tok)["amr"] == ["tel"]
-    nv = nv_api(tg, tok)
-    assert error_of(nv.post("/verify", {"phoneNumber": "+34600000001"})) == NOT_NETWORK
-    assert error_of(nv.call("GET", "/device-phone-number")) == NOT_NETWORK
+def test_ciba_with_a_tel_hint_is_refused(tg, app):
+    """CIBA login_hint=tel:+E164 proves nothing about the device: 400 invalid_request at
+    /bc-authorize (ours or not), naming the hints that are network-based; tel: for SIM swap still works."""
+    for hint in ("tel:+34600000001", "tel:+34699999999"):
+        b = requests.post(tg.authz + "/oauth2/bc-authorize", auth=(app["client_id"], app["client_secret"]),
+                          data={"login_hint": hint, "scope": f"{LEGIT} {NV_SCOPES}"}, timeout=5)
+        assert b.status_code == 400, b.text
+        assert b.json()["error"] == "invalid_request", b.text
+        assert "ipport:" in b.json()["error_description"] and "operatortoken:" in b.json()["error_description"]
+    assert claims_of(bc_token(tg, app, "tel:+34600000001", f"{LEGIT} sim-swap:check"))["amr"] == ["tel"]
 
 
 # --- JWT bearer ------------------------------------------------------------------------------
@@ -302,16 +326,14 @@ def test_jwt_bearer_with_an_operator_token(tg, bearer):
         {"devicePhoneNumberVerified": True}
 
 
-def test_jwt_bearer_with_a_tel_subject_is_not_network_authentication(tg, bearer):
-    """JWT bearer with sub tel:+E164 (amr tel): a token, but Number Verification refuses it with the spec's 403 code."""
+def test_jwt_bearer_with_a_tel_subject_is_refused(tg, bearer):
+    """JWT bearer with sub tel:+E164 is the client's assertion, not network authentication: invalid_grant, no token."""
     client, key = bearer
     r = bearer_grant(tg, client, key, "tel:+34600000001", f"{LEGIT} {NV_SCOPES}")
-    assert r.status_code == 200, r.text
-    tok = r.json()["access_token"]
-    assert claims_of(tok)["amr"] == ["tel"]
-    nv = nv_api(tg, tok)
-    assert error_of(nv.post("/verify", {"hashedPhoneNumber": sha256_hex("+34600000001")})) == NOT_NETWORK
-    assert error_of(nv.call("GET", "/device-phone-number")) == NOT_NETWORK
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_grant", r.text
+    assert "operatortoken:" in r.json()["error_description"], r.text
+    assert "access_token" not in r.json()
 
 
 # --- SIM swap with a 3-legged token ----------------------------------------------------------
