@@ -55,6 +55,8 @@ std::string_view to_string(ClientAuthError error) {
       return "assertion_invalid";
     case ClientAuthError::kAssertionSubjectMismatch:
       return "assertion_sub_mismatch";
+    case ClientAuthError::kAssertionIsRequestObject:
+      return "assertion_is_request_object";
     case ClientAuthError::kAssertionExpTooFar:
       return "assertion_exp_too_far";
     case ClientAuthError::kAssertionLifetimeTooLong:
@@ -71,7 +73,8 @@ std::string_view to_string(ClientAuthError error) {
 
 namespace {
 
-const core::AlgSet kAssertionAlgs{core::Alg::kRS256, core::Alg::kPS256, core::Alg::kES256, core::Alg::kEdDSA};
+const core::AlgSet kAssertionAlgs{core::Alg::kRS256, core::Alg::kPS256, core::Alg::kES256,
+                                  core::Alg::kEdDSA};
 
 std::unexpected<ClientAuthFailure> failure(ClientAuthError e, AuthMethod m, std::string id = {},
                                            std::string detail = {}, std::string kid = {}) {
@@ -83,7 +86,8 @@ std::unexpected<ClientAuthFailure> failure(ClientAuthError e, AuthMethod m, std:
 std::string presented_client_id(const http::Request& request, const http::Form& form) {
   namespace bhttp = boost::beast::http;
   if (request.count(bhttp::field::authorization) == 1) {
-    if (auto basic = http::parse_basic_auth(request[bhttp::field::authorization])) return std::move(basic->user);
+    if (auto basic = http::parse_basic_auth(request[bhttp::field::authorization]))
+      return std::move(basic->user);
   }
   if (auto id = form.find("client_id"); id != form.end()) return id->second;
   if (auto jwt = form.find("client_assertion"); jwt != form.end()) {
@@ -106,16 +110,19 @@ ClientAuthenticator::ClientAuthenticator(std::shared_ptr<store::ClientStore> cli
       dummy_hash_(core::hash_secret(core::random_token(32))) {}
 
 std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::authenticate(
-    const http::Request& request, const http::Form& form, std::span<const std::string> audiences) const {
+    const http::Request& request, const http::Form& form,
+    std::span<const std::string> audiences) const {
   namespace bhttp = boost::beast::http;
   const auto n_auth = request.count(bhttp::field::authorization);
   const auto form_id = form.find("client_id");
   const auto form_secret = form.find("client_secret");
-  const bool assertion = form.contains("client_assertion") || form.contains("client_assertion_type");
+  const bool assertion =
+      form.contains("client_assertion") || form.contains("client_assertion_type");
   std::string client_id, secret;
   AuthMethod method = AuthMethod::kNone;
 
-  if (n_auth > 1) return failure(ClientAuthError::kRepeatedAuthorization, AuthMethod::kClientSecretBasic);
+  if (n_auth > 1)
+    return failure(ClientAuthError::kRepeatedAuthorization, AuthMethod::kClientSecretBasic);
   if (assertion) {
     if (n_auth == 1 || form_secret != form.end())
       return failure(ClientAuthError::kMultipleMethods, AuthMethod::kPrivateKeyJwt);
@@ -142,7 +149,8 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::authe
   if (client_id.empty()) return failure(ClientAuthError::kUnknownClient, method);
 
   auto found = clients_->find(client_id);
-  if (!found) return failure(ClientAuthError::kStoreUnavailable, method, client_id, found.error().message);
+  if (!found)
+    return failure(ClientAuthError::kStoreUnavailable, method, client_id, found.error().message);
   if (!found->has_value()) {
     (void)core::verify_secret(secret, dummy_hash_);  // same work as for a known client
     return failure(ClientAuthError::kUnknownClient, method, client_id);
@@ -164,14 +172,17 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::with_
   const auto jwt = form.find("client_assertion");
   const auto form_id = form.find("client_id");
   std::string presented = form_id != form.end() ? form_id->second : std::string();
-  if (type == form.end() || jwt == form.end()) return failure(ClientAuthError::kAssertionIncomplete, m, presented);
+  if (type == form.end() || jwt == form.end())
+    return failure(ClientAuthError::kAssertionIncomplete, m, presented);
   if (type->second != kJwtBearerAssertionType)
     return failure(ClientAuthError::kAssertionTypeUnsupported, m, presented);
 
   // Parse before any lookup: only the claimed issuer is read here; nothing is
   // trusted until core::verify_jwt has checked the signature.
   auto parsed = core::parse_compact(jwt->second, kAssertionAlgs);
-  if (!parsed) return failure(ClientAuthError::kAssertionMalformed, m, presented, std::string(core::to_string(parsed.error())));
+  if (!parsed)
+    return failure(ClientAuthError::kAssertionMalformed, m, presented,
+                   std::string(core::to_string(parsed.error())));
   const std::string kid = parsed->kid.value_or("");
   const auto iss = core::get_string(parsed->payload, "iss");
   if (!iss || iss->empty())
@@ -181,14 +192,16 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::with_
   const std::string client_id(*iss);
 
   auto found = clients_->find(client_id);
-  if (!found) return failure(ClientAuthError::kStoreUnavailable, m, client_id, found.error().message, kid);
+  if (!found)
+    return failure(ClientAuthError::kStoreUnavailable, m, client_id, found.error().message, kid);
   if (!found->has_value()) return failure(ClientAuthError::kUnknownClient, m, client_id, {}, kid);
   store::ClientRecord& client = **found;
   if (!client.allows_auth_method(store::kAuthPrivateKeyJwt))
     return failure(ClientAuthError::kMethodNotRegistered, m, client_id, {}, kid);
 
   auto keys = keys_->keys(client);
-  if (!keys) return failure(ClientAuthError::kClientKeysUnavailable, m, client_id, keys.error(), kid);
+  if (!keys)
+    return failure(ClientAuthError::kClientKeysUnavailable, m, client_id, keys.error(), kid);
 
   core::VerifyPolicy policy;
   policy.allowed_algs = kAssertionAlgs;
@@ -208,22 +221,36 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::with_
       verified = core::verify_jwt(jwt->second, **fresh, policy, now);
   }
   if (!verified)
-    return failure(ClientAuthError::kAssertionInvalid, m, client_id, std::string(core::to_string(verified.error())), kid);
+    return failure(ClientAuthError::kAssertionInvalid, m, client_id,
+                   std::string(core::to_string(verified.error())), kid);
 
   const std::int64_t now_s = clock_.unix_seconds();
-  if (verified->sub != client_id) return failure(ClientAuthError::kAssertionSubjectMismatch, m, client_id, {}, verified->kid);
+  if (verified->sub != client_id)
+    return failure(ClientAuthError::kAssertionSubjectMismatch, m, client_id, {}, verified->kid);
+  // A signed request object (OIDC §6.1, CIBA §7.1.1) is signed with the same
+  // keys and may carry sub = client_id and aud = issuer: one seen in a browser
+  // URL must not pass as this client's credential (RFC 9101 §10.8).
+  for (std::string_view member : {"response_type", "redirect_uri", "login_hint", "login_hint_token",
+                                  "id_token_hint", "binding_message", "client_notification_token",
+                                  "request", "request_uri", "code_challenge", "state", "nonce"})
+    if (verified->claims.contains(member))
+      return failure(ClientAuthError::kAssertionIsRequestObject, m, client_id, std::string(member),
+                     verified->kid);
   if (verified->exp > now_s + kMaxAssertionLifetime.count())
     return failure(ClientAuthError::kAssertionExpTooFar, m, client_id, {}, verified->kid);
   if (verified->iat && verified->exp - *verified->iat > kMaxAssertionLifetime.count())
     return failure(ClientAuthError::kAssertionLifetimeTooLong, m, client_id, {}, verified->kid);
   if (verified->jti.size() > kMaxJtiLength)
     return failure(ClientAuthError::kAssertionJtiTooLong, m, client_id, {}, verified->kid);
-  if (client.disabled) return failure(ClientAuthError::kClientDisabled, m, client_id, {}, verified->kid);
+  if (client.disabled)
+    return failure(ClientAuthError::kClientDisabled, m, client_id, {}, verified->kid);
 
   // Last: a refused assertion never burns its jti. Kept until exp + skew, after
   // which the assertion is refused as expired anyway.
   auto first = replay_->use_once(client_id, verified->jti, verified->exp + skew_.count(), now_s);
-  if (!first) return failure(ClientAuthError::kStoreUnavailable, m, client_id, first.error().message, verified->kid);
+  if (!first)
+    return failure(ClientAuthError::kStoreUnavailable, m, client_id, first.error().message,
+                   verified->kid);
   if (!*first) return failure(ClientAuthError::kAssertionReplayed, m, client_id, {}, verified->kid);
   return AuthenticatedClient{std::move(client), m, verified->kid, verified->jti};
 }

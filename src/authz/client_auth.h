@@ -71,16 +71,18 @@ enum class ClientAuthError {
   kUnknownClient,
   kWrongSecret,
   kClientDisabled,
-  kMethodNotRegistered,         // the client is not registered for the method it used
-  kAssertionTypeUnsupported,    // client_assertion_type is not the jwt-bearer URN
-  kAssertionMalformed,          // not a JWS we accept (detail: the JOSE reason)
-  kClientKeysUnavailable,       // no usable registered JWKS, or jwks_uri unreachable (detail)
-  kAssertionInvalid,            // signature, iss, aud, exp, nbf, iat, sub/jti presence (detail)
-  kAssertionSubjectMismatch,    // sub is not the client_id
-  kAssertionExpTooFar,          // exp more than 300 s after receipt
-  kAssertionLifetimeTooLong,    // exp - iat more than 300 s
+  kMethodNotRegistered,       // the client is not registered for the method it used
+  kAssertionTypeUnsupported,  // client_assertion_type is not the jwt-bearer URN
+  kAssertionMalformed,        // not a JWS we accept (detail: the JOSE reason)
+  kClientKeysUnavailable,     // no usable registered JWKS, or jwks_uri unreachable (detail)
+  kAssertionInvalid,          // signature, iss, aud, exp, nbf, iat, sub/jti presence (detail)
+  kAssertionSubjectMismatch,  // sub is not the client_id
+  kAssertionIsRequestObject,  // carries authorization-request members (response_type, ...):
+                              // a signed request object, never a client credential
+  kAssertionExpTooFar,        // exp more than 300 s after receipt
+  kAssertionLifetimeTooLong,  // exp - iat more than 300 s
   kAssertionJtiTooLong,
-  kAssertionReplayed,           // this jti was already used by this client
+  kAssertionReplayed,  // this jti was already used by this client
   // The registry or replay cache could not be used: temporarily_unavailable (503).
   kStoreUnavailable,
 };
@@ -109,14 +111,16 @@ std::string presented_client_id(const http::Request& request, const http::Form& 
 
 class ClientAuthenticator {
  public:
-  ClientAuthenticator(std::shared_ptr<store::ClientStore> clients, std::shared_ptr<store::ReplayCache> replay,
-                      std::shared_ptr<ClientKeys> keys, std::string issuer, std::chrono::seconds clock_skew,
+  ClientAuthenticator(std::shared_ptr<store::ClientStore> clients,
+                      std::shared_ptr<store::ReplayCache> replay, std::shared_ptr<ClientKeys> keys,
+                      std::string issuer, std::chrono::seconds clock_skew,
                       const core::Clock& clock);
 
   // `audiences`: what an assertion's aud may name for this endpoint (the
   // issuer, the token endpoint and the endpoint's own URL).
   std::expected<AuthenticatedClient, ClientAuthFailure> authenticate(
-      const http::Request& request, const http::Form& form, std::span<const std::string> audiences) const;
+      const http::Request& request, const http::Form& form,
+      std::span<const std::string> audiences) const;
 
  private:
   std::expected<AuthenticatedClient, ClientAuthFailure> with_assertion(

@@ -41,11 +41,12 @@ class PrivateKeyJwtTest : public ::testing::Test {
     auth_ = make_authenticator();
   }
   std::unique_ptr<ClientAuthenticator> make_authenticator(ClientKeys::Fetcher fetcher = {}) {
-    auto keys = std::make_shared<ClientKeys>(std::chrono::seconds{300}, clock_,
-                                             fetcher ? std::move(fetcher) : [this](const std::string& url) {
-                                               ++fetches_;
-                                               return fetch_(url);
-                                             });
+    auto keys = std::make_shared<ClientKeys>(
+        std::chrono::seconds{300}, clock_,
+        fetcher ? std::move(fetcher) : [this](const std::string& url) {
+          ++fetches_;
+          return fetch_(url);
+        });
     return std::make_unique<ClientAuthenticator>(clients_, replay_, keys, std::string(kIssuer),
                                                  std::chrono::seconds{30}, clock_);
   }
@@ -53,14 +54,17 @@ class PrivateKeyJwtTest : public ::testing::Test {
   static const core::Jwk& key_rs() { return core::testing::test_key(Alg::kRS256); }
 
   boost::json::object claims(std::string_view jti = "jti-1") const {
-    return {{"iss", id_}, {"sub", id_}, {"aud", kTokenEndpoint}, {"iat", kNow}, {"exp", kNow + 60}, {"jti", jti}};
+    return {{"iss", id_},  {"sub", id_},       {"aud", kTokenEndpoint},
+            {"iat", kNow}, {"exp", kNow + 60}, {"jti", jti}};
   }
-  static std::string sign(const boost::json::object& c, const core::Jwk& key = key_es(), Alg alg = Alg::kES256) {
+  static std::string sign(const boost::json::object& c, const core::Jwk& key = key_es(),
+                          Alg alg = Alg::kES256) {
     return core::sign_compact(key, alg, boost::json::serialize(c), "JWT").value();
   }
   std::expected<AuthenticatedClient, ClientAuthFailure> present(
       const std::string& assertion, std::string_view type = kJwtBearerAssertionType,
-      std::optional<std::string> client_id = std::nullopt, std::optional<std::string> basic = std::nullopt) {
+      std::optional<std::string> client_id = std::nullopt,
+      std::optional<std::string> basic = std::nullopt) {
     http::Form form{{"client_assertion", assertion}, {"client_assertion_type", std::string(type)}};
     if (client_id) form["client_id"] = *client_id;
     auto req = testing::make_request(bhttp::verb::post, "/oauth2/token", "x=1");
@@ -83,10 +87,13 @@ class PrivateKeyJwtTest : public ::testing::Test {
   std::string id_;
   int fetches_ = 0;
   std::function<std::expected<std::string, std::string>(const std::string&)> fetch_ =
-      [](const std::string&) -> std::expected<std::string, std::string> { return std::unexpected("unreachable"); };
+      [](const std::string&) -> std::expected<std::string, std::string> {
+    return std::unexpected("unreachable");
+  };
 };
 
-// A well-formed assertion signed with a registered key authenticates the client; kid and jti are reported.
+// A well-formed assertion signed with a registered key authenticates the client; kid and jti are
+// reported.
 TEST_F(PrivateKeyJwtTest, ValidAssertionAuthenticates) {
   auto r = present(sign(claims()));
   ASSERT_TRUE(r) << to_string(r.error().error) << " " << r.error().detail;
@@ -105,14 +112,17 @@ TEST_F(PrivateKeyJwtTest, ReplayedJtiIsRefused) {
   const std::string a = sign(claims("once"));
   ASSERT_TRUE(present(a));
   EXPECT_EQ(error_of(present(a)), ClientAuthError::kAssertionReplayed);
-  EXPECT_EQ(error_of(present(sign(claims("once")))), ClientAuthError::kAssertionReplayed);  // re-signed, same jti
+  EXPECT_EQ(error_of(present(sign(claims("once")))),
+            ClientAuthError::kAssertionReplayed);  // re-signed, same jti
 }
 
 // The replay cache survives a restart: a new authenticator over the same file refuses the jti.
 TEST_F(PrivateKeyJwtTest, ReplayRefusedAfterRestart) {
   const std::string a = sign(claims("persist"));
   ASSERT_TRUE(present(a));
-  replay_ = store::SqliteReplayCache::open(store::Database::open(tmp_.path() / "tollgate.db").value()).value();
+  replay_ =
+      store::SqliteReplayCache::open(store::Database::open(tmp_.path() / "tollgate.db").value())
+          .value();
   auth_ = make_authenticator();
   EXPECT_EQ(error_of(present(a)), ClientAuthError::kAssertionReplayed);
 }
@@ -190,25 +200,47 @@ TEST_F(PrivateKeyJwtTest, IssuerAndSubjectRules) {
   EXPECT_EQ(error_of(present(sign(unknown))), ClientAuthError::kUnknownClient);
 }
 
+// A signed request object (sub = client, aud = issuer) never passes as a client assertion, and
+// refusing it does not burn its jti.
+TEST_F(PrivateKeyJwtTest, RequestObjectIsNotAClientCredential) {
+  for (const char* member : {"response_type", "redirect_uri", "login_hint", "state"}) {
+    auto c = claims("ro");
+    c["aud"] = kIssuer;
+    c[member] = "x";
+    auto r = present(sign(c));
+    EXPECT_EQ(error_of(r), ClientAuthError::kAssertionIsRequestObject) << member;
+    if (!r) {
+      EXPECT_EQ(r.error().detail, member);
+    }
+  }
+  EXPECT_TRUE(present(sign(claims("ro"))));
+}
+
 // Request-shape errors: wrong assertion type, a missing half, mixing with Basic.
 TEST_F(PrivateKeyJwtTest, RequestShapeErrors) {
-  EXPECT_EQ(error_of(present(sign(claims("a")), "urn:other")), ClientAuthError::kAssertionTypeUnsupported);
+  EXPECT_EQ(error_of(present(sign(claims("a")), "urn:other")),
+            ClientAuthError::kAssertionTypeUnsupported);
   http::Form only_type{{"client_assertion_type", std::string(kJwtBearerAssertionType)}};
   auto req = testing::make_request(bhttp::verb::post, "/oauth2/token", "x=1");
   const std::vector<std::string> aud{std::string(kIssuer)};
-  EXPECT_EQ(auth_->authenticate(req, only_type, aud).error().error, ClientAuthError::kAssertionIncomplete);
-  EXPECT_EQ(error_of(present(sign(claims("b")), kJwtBearerAssertionType, std::nullopt, testing::basic(id_, "x"))),
+  EXPECT_EQ(auth_->authenticate(req, only_type, aud).error().error,
+            ClientAuthError::kAssertionIncomplete);
+  EXPECT_EQ(error_of(present(sign(claims("b")), kJwtBearerAssertionType, std::nullopt,
+                             testing::basic(id_, "x"))),
             ClientAuthError::kMultipleMethods);
   EXPECT_EQ(error_of(present("not.a.jwt")), ClientAuthError::kAssertionMalformed);
-  EXPECT_EQ(error_of(present(sign(claims("c"), key_es(), Alg::kES256) + "x")), ClientAuthError::kAssertionMalformed);
+  EXPECT_EQ(error_of(present(sign(claims("c"), key_es(), Alg::kES256) + "x")),
+            ClientAuthError::kAssertionMalformed);
 }
 
-// A client registered only for secrets cannot use an assertion, and a disabled client is refused after verification.
+// A client registered only for secrets cannot use an assertion, and a disabled client is refused
+// after verification.
 TEST_F(PrivateKeyJwtTest, MethodAndDisabledRules) {
-  auto secret_client = create_client(*clients_, *catalog_,
-                                     {.partner = "demo-partner", .scopes = core::ScopeSet::of({"sim-swap:check"})},
-                                     clock_)
-                           .value();
+  auto secret_client =
+      create_client(*clients_, *catalog_,
+                    {.partner = "demo-partner", .scopes = core::ScopeSet::of({"sim-swap:check"})},
+                    clock_)
+          .value();
   auto c = claims("m");
   c["iss"] = c["sub"] = secret_client.record.client_id;
   EXPECT_EQ(error_of(present(sign(c))), ClientAuthError::kMethodNotRegistered);
@@ -247,7 +279,8 @@ TEST_F(PrivateKeyJwtTest, JwksUriIsFetchedCachedAndRefetchedOnUnknownKid) {
   EXPECT_EQ(fetches_, 2);
 }
 
-// An unreachable jwks_uri with nothing cached is kClientKeysUnavailable (401 at the edge, reason logged).
+// An unreachable jwks_uri with nothing cached is kClientKeysUnavailable (401 at the edge, reason
+// logged).
 TEST_F(PrivateKeyJwtTest, UnreachableJwksUri) {
   auto c = create_client(*clients_, *catalog_,
                          {.partner = "demo-partner",
