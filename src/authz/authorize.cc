@@ -4,7 +4,10 @@
 //
 // Subscriber identification, in order: network-based (the source IP of the
 // browser is a handset's IP on the mobile network: amr ["nba"]), else a
-// one-time code sent by SMS to the number the subscriber types (amr ["otp"]).
+// one-time code sent by SMS to the number the subscriber types (amr ["otp"]);
+// a number that is no subscriber's gets the same pages, messages and attempt
+// counting as a wrong code, only no SMS (start_one_time_code /
+// check_one_time_code, shared with the self-care page: no enumeration).
 // Then, when the purpose's legal basis is consent and no stored consent covers
 // the request, the consent page; otherwise the code is issued at once.
 // Scopes of a product with `authentication: network` (catalog.h, Number
@@ -544,30 +547,19 @@ http::Response ThreeLeggedImpl::authorize_login(const http::Request& req) {
     view.error = "Enter the number in international format, starting with + and the country code.";
     return pages::phone_number(req, view);
   }
-  if (c->session.otp_attempts >= kMaxOtpSends * kMaxOtpAttempts) {
+  // Unknown numbers get the same page but no code (no subscriber enumeration).
+  const std::string partner = c->flow.client.partner;
+  const auto known = start_one_time_code(*directory_, c->session, phone, now(), [&](auto otp) {
+    return core::strf(
+        "{} is your Tollgate code to continue with {}. It expires in 5 minutes. Never share it.",
+        otp, partner);
+  });
+  if (!known) {
     stores_.sessions->finish(c->session.session_hash);
     return redirect_error(*this, req, c->flow.request, "access_denied", "too many attempts",
                           "otp_attempts", true);
   }
-  const std::string otp = new_one_time_code();
-  c->session.otp_subscriber = phone;
-  c->session.otp_expires_at = now() + kOtpLifetime.count();
-  c->session.otp_attempts +=
-      kMaxOtpAttempts - (c->session.otp_attempts % kMaxOtpAttempts);  // a new code: count sends
-  // Unknown numbers get the same page but no code (no subscriber enumeration).
-  c->session.otp_hash.clear();
-  if (directory_->knows(phone)) {
-    c->session.otp_hash = otp_hash(c->session, otp);
-    const bool sent = directory_->send_to_handset(
-        phone, {.from = "Tollgate",
-                .text = core::strf(
-                    "{} is your Tollgate code to continue with {}. It expires in 5 minutes. "
-                    "Never share it.",
-                    otp, c->flow.client.partner)});
-    if (!sent) http::log_warn("one-time code could not be delivered to the handset");
-  }
-  audit("otp_sent",
-        {{"client_id", c->flow.client.client_id}, {"known", !c->session.otp_hash.empty()}});
+  audit("otp_sent", {{"client_id", c->flow.client.client_id}, {"known", *known}});
   if (!stores_.sessions->update(c->session))
     return error_page(*this, req, 400, "session_gone",
                       "This sign-in has expired. Go back to the app and start again.");
@@ -589,18 +581,17 @@ http::Response ThreeLeggedImpl::authorize_otp(const http::Request& req) {
     view.action = "/oauth2/authorize/login";
     return pages::phone_number(req, view);
   }
-  const std::string otp = form_value(c->form, "otp");
-  const bool live = !c->session.otp_hash.empty() && c->session.otp_expires_at > now();
-  const bool right = live && otp.size() == 6 &&
-                     core::constant_time_equal(otp_hash(c->session, otp), c->session.otp_hash);
-  if (!right) {
-    ++c->session.otp_attempts;
-    audit("otp_failed", {{"client_id", c->flow.client.client_id}, {"expired", !live}}, true);
-    if (c->session.otp_attempts % kMaxOtpAttempts == 0 || !live) {
+  // An unknown number (no code was sent) fails like a wrong code, attempt for attempt: the
+  // pages never tell which numbers are subscribers (as on the self-care page).
+  const OtpCheck check = check_one_time_code(c->session, form_value(c->form, "otp"), now());
+  if (check != OtpCheck::kRight) {
+    const bool expired = check == OtpCheck::kExpired;
+    audit("otp_failed", {{"client_id", c->flow.client.client_id}, {"expired", expired}}, true);
+    if (check != OtpCheck::kWrong) {
       stores_.sessions->finish(c->session.session_hash);
       return redirect_error(*this, req, c->flow.request, "access_denied",
                             "the subscriber could not be authenticated",
-                            live ? "otp_attempts" : "otp_expired", true);
+                            expired ? "otp_expired" : "otp_attempts", true);
     }
     if (!stores_.sessions->update(c->session))
       return error_page(*this, req, 400, "session_gone",
@@ -609,7 +600,6 @@ http::Response ThreeLeggedImpl::authorize_otp(const http::Request& req) {
     return pages::one_time_code(req, view);
   }
   const std::string subscriber = c->session.otp_subscriber;
-  c->session.otp_hash.clear();
   // Identified: the same path as network authentication, on this session.
   const bool needs_page = c->flow.scope.purpose->legal_basis == catalog::LegalBasis::kConsent;
   if (!needs_page) stores_.sessions->finish(c->session.session_hash);

@@ -179,27 +179,19 @@ http::Response ThreeLeggedImpl::consents_login(const http::Request& req) {
     view.error = "Enter the number in international format, starting with + and the country code.";
     return pages::phone_number(req, view);
   }
-  if (c->session.otp_attempts >= kMaxOtpSends * kMaxOtpAttempts) {
+  // Unknown numbers get the same page but no code (no subscriber enumeration).
+  const auto known = start_one_time_code(*directory_, c->session, phone, now(), [](auto otp) {
+    return core::strf(
+        "{} is your Tollgate code to see the permissions you gave. It expires in 5 minutes. "
+        "Never share it.",
+        otp);
+  });
+  if (!known) {
     stores_.sessions->finish(c->session.session_hash);
     audit("selfcare_refused", {{"reason", "otp_attempts"}}, true);
     return pages::message(req, 429, "Too many attempts", "Open the page again later.");
   }
-  const std::string otp = new_one_time_code();
-  c->session.otp_subscriber = phone;
-  c->session.otp_expires_at = now() + kOtpLifetime.count();
-  c->session.otp_attempts += kMaxOtpAttempts - (c->session.otp_attempts % kMaxOtpAttempts);
-  // Unknown numbers get the same page but no code (no subscriber enumeration).
-  c->session.otp_hash.clear();
-  if (directory_->knows(phone)) {
-    c->session.otp_hash = otp_hash(c->session, otp);
-    if (!directory_->send_to_handset(
-            phone, {.from = "Tollgate",
-                    .text = core::strf("{} is your Tollgate code to see the permissions you "
-                                       "gave. It expires in 5 minutes. Never share it.",
-                                       otp)}))
-      http::log_warn("one-time code could not be delivered to the handset");
-  }
-  audit("otp_sent", {{"page", "selfcare"}, {"known", !c->session.otp_hash.empty()}});
+  audit("otp_sent", {{"page", "selfcare"}, {"known", *known}});
   if (!stores_.sessions->update(c->session)) return busy(req);
   view = care_form(*c, "/consents/otp");
   return pages::one_time_code(req, view);
@@ -214,16 +206,12 @@ http::Response ThreeLeggedImpl::consents_otp(const http::Request& req) {
     view.action = "/consents/login";
     return pages::phone_number(req, view);
   }
-  const std::string otp = form_value(c->form, "otp");
   // An unknown number (no code was sent) fails like a wrong code: the pages never tell
   // which numbers are subscribers.
-  const bool live = c->session.otp_expires_at > now();
-  const bool right = live && !c->session.otp_hash.empty() && otp.size() == 6 &&
-                     core::constant_time_equal(otp_hash(c->session, otp), c->session.otp_hash);
-  if (!right) {
-    ++c->session.otp_attempts;
-    audit("otp_failed", {{"page", "selfcare"}, {"expired", !live}}, true);
-    if (c->session.otp_attempts % kMaxOtpAttempts == 0 || !live) {
+  const OtpCheck check = check_one_time_code(c->session, form_value(c->form, "otp"), now());
+  if (check != OtpCheck::kRight) {
+    audit("otp_failed", {{"page", "selfcare"}, {"expired", check == OtpCheck::kExpired}}, true);
+    if (check != OtpCheck::kWrong) {
       stores_.sessions->finish(c->session.session_hash);
       return pages::message(req, 403, "We could not confirm your number",
                             "Open the page again to get a new code.");
@@ -235,7 +223,6 @@ http::Response ThreeLeggedImpl::consents_otp(const http::Request& req) {
   c->session.subscriber = c->session.otp_subscriber;
   c->session.amr = {"otp"};
   c->session.auth_time = now();
-  c->session.otp_hash.clear();
   if (!stores_.sessions->update(c->session)) return busy(req);
   return render(*this, req, c->session.subscriber, c->session_id, c->session.csrf, {});
 }

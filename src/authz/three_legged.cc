@@ -180,6 +180,46 @@ std::string otp_hash(const store::AuthorizeSession& s, std::string_view otp) {
   return core::sha256_hex(s.session_hash + ":" + std::string(otp));
 }
 
+std::optional<bool> start_one_time_code(
+    const SubscriberDirectory& directory, store::AuthorizeSession& session, std::string_view phone,
+    std::int64_t now, const std::function<std::string(std::string_view)>& sms_text) {
+  if (session.otp_attempts >= kMaxOtpSends * kMaxOtpAttempts) return std::nullopt;
+  const std::string otp = new_one_time_code();
+  session.otp_subscriber = std::string(phone);
+  session.otp_expires_at = now + kOtpLifetime.count();
+  // A new code: count the send (attempts of this code run from here to the next multiple).
+  session.otp_attempts += kMaxOtpAttempts - (session.otp_attempts % kMaxOtpAttempts);
+  // Hashed either way (the same work); kept only for a number we know.
+  std::string hash = otp_hash(session, otp);
+  session.otp_hash.clear();
+  const bool known = directory.knows(phone);
+  if (known) {
+    session.otp_hash = std::move(hash);
+    if (!directory.send_to_handset(phone, {.from = "Tollgate", .text = sms_text(otp)}))
+      http::log_warn("one-time code could not be delivered to the handset");
+  }
+  return known;
+}
+
+OtpCheck check_one_time_code(store::AuthorizeSession& session, std::string_view otp,
+                             std::int64_t now) {
+  const bool live = session.otp_expires_at > now;
+  // Hash and compare even when no code was sent (an unknown number): against a value no hash
+  // has, and never a match.
+  const bool sent = !session.otp_hash.empty();
+  const std::string computed = otp_hash(session, otp);
+  const bool match =
+      core::constant_time_equal(computed, sent ? session.otp_hash : std::string(64, '-'));
+  if (live && sent && otp.size() == 6 && match) {
+    session.otp_hash.clear();
+    return OtpCheck::kRight;
+  }
+  ++session.otp_attempts;
+  if (!live) return OtpCheck::kExpired;
+  if (session.otp_attempts % kMaxOtpAttempts == 0) return OtpCheck::kNoAttemptsLeft;
+  return OtpCheck::kWrong;
+}
+
 ThreeLeggedImpl::ThreeLeggedImpl(const AuthzConfig& config,
                                  std::shared_ptr<const catalog::Catalog> catalog,
                                  std::shared_ptr<store::ClientStore> clients, KeyManager keys,

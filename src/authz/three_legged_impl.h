@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,29 @@ std::string cookie(const http::Request& req, std::string_view name);
 // kMaxOtpAttempts guesses); stored only as otp_hash (bound to its session).
 std::string new_one_time_code();
 std::string otp_hash(const store::AuthorizeSession& session, std::string_view otp);
+
+// The one-time-code fallback itself, shared by the authorization pages and the self-care page so
+// that a number we do not know behaves exactly like a subscriber's number with a wrong code (the
+// pages never tell which numbers are subscribers: same pages, messages, attempt counting and
+// work, only no SMS).
+// start_one_time_code: a new code for `phone` on `session` (otp_subscriber, otp_expires_at =
+// now + kOtpLifetime; the send is counted in otp_attempts and the earlier code is dropped). The
+// code is delivered by SMS (`sms_text(code)`) only when the directory knows the number; an
+// unknown number's session holds no otp_hash, so no code ever matches it. nullopt when the
+// session has used up its kMaxOtpSends (nothing changed); else whether the number is known (for
+// the audit record only, never for the page).
+std::optional<bool> start_one_time_code(
+    const SubscriberDirectory& directory, store::AuthorizeSession& session, std::string_view phone,
+    std::int64_t now, const std::function<std::string(std::string_view)>& sms_text);
+enum class OtpCheck {
+  kRight,           // the number is proven: otp_hash cleared
+  kWrong,           // counted; ask again ("not right")
+  kExpired,         // counted; the caller ends the session
+  kNoAttemptsLeft,  // counted, the kMaxOtpAttempts-th wrong code: the caller ends the session
+};
+// Check `otp` against the session's code (the same work whether or not a code was sent).
+OtpCheck check_one_time_code(store::AuthorizeSession& session, std::string_view otp,
+                             std::int64_t now);
 
 class ThreeLeggedImpl final : public ThreeLegged {
  public:

@@ -196,5 +196,78 @@ TEST_F(ThreeLeggedTest, UnregisteredGrantIsUnauthorizedClient) {
   EXPECT_EQ(json(r)["error"], "unauthorized_client");
 }
 
+// The one-time-code fallback never tells which numbers are subscribers: a number we do not know
+// gets, post for post, the same answers as a subscriber's number with wrong codes (status,
+// headers, page; the session and CSRF values aside) up to the same access_denied redirect after
+// kMaxOtpAttempts codes — only no SMS.
+TEST_F(ThreeLeggedTest, UnknownNumberFailsLikeAWrongCode) {
+  http::ConnectionInfo browser = testing::test_connection();
+  browser.remote = {boost::asio::ip::make_address("10.1.2.3"), 40000};  // not a handset
+  auto hidden = [](const std::string& html, std::string_view name) {
+    const std::string key = "name=\"" + std::string(name) + "\" value=\"";
+    const auto at = html.find(key);
+    if (at == std::string::npos) return std::string();
+    const auto start = at + key.size();
+    return html.substr(start, html.find('"', start) - start);
+  };
+  // Every answer of one sign-in with `phone` and always the same wrong code, the session's own
+  // values replaced.
+  auto sign_in = [&](std::string_view phone, std::string_view wrong) {
+    std::vector<std::string> seen;
+    auto res = *tl_->handle(
+        make_request(bhttp::verb::get,
+                     "/oauth2/authorize?response_type=code&client_id=" + client_.client_id +
+                         "&redirect_uri=" + http::url_encode(kRedirect) + "&scope=" +
+                         http::url_encode("dpv:FraudPreventionAndDetection sim-swap:check") +
+                         "&state=st&code_challenge=" + challenge_of(verifier_) +
+                         "&code_challenge_method=S256"),
+        browser);
+    EXPECT_EQ(res.result_int(), 200) << res.body();
+    const std::string session = hidden(res.body(), "session"), csrf = hidden(res.body(), "csrf");
+    const std::string set_cookie(res[bhttp::field::set_cookie]);
+    const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+    EXPECT_FALSE(session.empty() || csrf.empty() || cookie.empty());
+    auto normalised = [&](const http::Response& r) {
+      std::string out = std::to_string(r.result_int()) + "\n";
+      for (const auto& h : r)
+        out += std::string(h.name_string()) + ": " + std::string(h.value()) + "\n";
+      out += r.body();
+      for (const std::string* v : {&session, &csrf})
+        for (auto at = out.find(*v); at != std::string::npos; at = out.find(*v))
+          out.replace(at, v->size(), "<value>");
+      return out;
+    };
+    auto post = [&](std::string_view path, std::string extra) {
+      auto req =
+          make_request(bhttp::verb::post, path, "session=" + session + "&csrf=" + csrf + extra);
+      req.set(bhttp::field::cookie, cookie);
+      return *tl_->handle(req, browser);
+    };
+    seen.push_back(
+        normalised(post("/oauth2/authorize/login", "&phone_number=" + http::url_encode(phone))));
+    for (int i = 0; i < kMaxOtpAttempts; ++i)
+      seen.push_back(normalised(post("/oauth2/authorize/otp", "&otp=" + std::string(wrong))));
+    seen.push_back(normalised(post("/oauth2/authorize/otp", "&otp=" + std::string(wrong))));
+    return seen;
+  };
+  const auto known = sign_in("+34600000002", "000000");
+  ASSERT_EQ(directory_->sent.size(), 1u);
+  const std::string code = directory_->sent[0].second.text.substr(0, 6);
+  ASSERT_EQ(code.find_first_not_of("0123456789"), std::string::npos);
+  // The known sign-in's code was `code`; if it happened to be 000000, use another wrong one.
+  const auto unknown = sign_in("+34699999002", "000000");  // masked alike: +34 ••• ••• 002
+  EXPECT_EQ(directory_->sent.size(), 1u);                  // no SMS for the unknown number
+  if (code == "000000") GTEST_SKIP() << "the random code was the wrong code";
+  ASSERT_EQ(known.size(), unknown.size());
+  for (std::size_t i = 0; i < known.size(); ++i) EXPECT_EQ(known[i], unknown[i]) << "post " << i;
+  EXPECT_NE(known[0].find("name=\"otp\""), std::string::npos);  // the code page
+  for (int i = 1; i < kMaxOtpAttempts; ++i)
+    EXPECT_NE(known[i].find("not right"), std::string::npos) << known[i];
+  // The last attempt ends the sign-in: the client hears access_denied; then the session is gone.
+  EXPECT_TRUE(known[kMaxOtpAttempts].starts_with("303\n")) << known[kMaxOtpAttempts];
+  EXPECT_NE(known[kMaxOtpAttempts].find("error=access_denied"), std::string::npos);
+  EXPECT_TRUE(known[kMaxOtpAttempts + 1].starts_with("400\n"));
+}
+
 }  // namespace
 }  // namespace tollgate::authz

@@ -370,6 +370,42 @@ def test_one_time_code_fallback_when_the_network_does_not_know_the_browser(tg, a
     assert at["sub"] != claims_of(code_flow(tg, app, cb, f"{LEGIT} sim-swap:check")["access_token"])["sub"]
 
 
+def test_one_time_code_pages_do_not_tell_which_numbers_are_subscribers(tg, app, cb):
+    """A number we do not know gets the same code page and the same 'not right' answers as a subscriber's number
+    with a wrong code, up to the same access_denied redirect at the fifth code; only no SMS is sent."""
+    def attempts(phone):
+        s = requests.Session()
+        s.mount("http://", SourceAdapter("127.0.0.9"))
+        _, challenge = pkce()
+        params = authorize_params(app, cb, f"{LEGIT} sim-swap:check", challenge, state="same")
+        page = s.get(tg.authz + "/oauth2/authorize", params=params, allow_redirects=False, timeout=5)
+        assert page.status_code == 200
+        form = {"session": hidden(page.text, "session"), "csrf": hidden(page.text, "csrf")}
+        seen = []
+        def keep(r):
+            body = r.text.replace(form["session"], "<session>").replace(form["csrf"], "<csrf>")
+            seen.append((r.status_code, r.headers.get("Location"), body))
+        keep(s.post(tg.authz + "/oauth2/authorize/login", data={**form, "phone_number": phone},
+                    allow_redirects=False, timeout=5))
+        for _ in range(5):
+            keep(s.post(tg.authz + "/oauth2/authorize/otp", data={**form, "otp": "000000"},
+                        allow_redirects=False, timeout=5))
+        return seen
+
+    before = len(inbox(tg, "+34600000003"))
+    known = attempts("+34600000003")
+    sms = inbox(tg, "+34600000003")
+    assert len(sms) == before + 1
+    if re.search(r"\b(\d{6})\b", sms[0]["text"]).group(1) == "000000":
+        pytest.skip("the random code was the wrong code")
+    unknown = attempts("+34699999003")                     # masked alike: +34 ••• ••• 003
+    assert unknown == known
+    assert 'name="otp"' in known[0][2] and "+34 ••• ••• 003" in known[0][2]
+    assert all(code == 200 and "not right" in body for code, _, body in known[1:5])
+    q = dict(up.parse_qsl(up.urlparse(known[5][1]).query))
+    assert known[5][0] == 303 and q["error"] == "access_denied" and q["state"] == "same"
+
+
 def test_prompt_none_without_network_identification_is_login_required(tg, app, cb):
     """prompt=none from an unknown address cannot ask for a number: login_required."""
     s = requests.Session()
