@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/strf.h"
 #include "store/audit.h"
+#include "store/refresh_tokens.h"
 #include "store/revocations.h"
 
 namespace tollgate::app {
@@ -80,8 +81,10 @@ std::shared_ptr<store::AuditStore> open_audit(const std::filesystem::path& data_
 
 void GovernanceCommands::add_common(CLI::App* cmd, Common& o) {
   cmd->add_option("-c,--config", o.config, "process configuration file (YAML)");
-  cmd->add_option("-d,--data-dir", o.data_dir, "data folder: SQLite database and keys/ (default ./data)");
-  cmd->add_option("--catalog", o.catalog, "catalog file (default: the built-in examples/catalog.yaml)");
+  cmd->add_option("-d,--data-dir", o.data_dir,
+                  "data folder: SQLite database and keys/ (default ./data)");
+  cmd->add_option("--catalog", o.catalog,
+                  "catalog file (default: the built-in examples/catalog.yaml)");
   cmd->add_option("--store-url", o.store_url, kStoreUrlHelp);
 }
 
@@ -94,11 +97,14 @@ ProcessConfig GovernanceCommands::resolve(const Common& o) {
 }
 
 void GovernanceCommands::add_create_options(CLI::App* create) {
-  create->add_option("--jwks", jwks_file_, "private_key_jwt: a file with the client's public keys (JWKS)");
-  create->add_option("--jwks-uri", jwks_uri_, "private_key_jwt: where to fetch the client's public keys");
+  create->add_option("--jwks", jwks_file_,
+                     "private_key_jwt: a file with the client's public keys (JWKS)");
+  create->add_option("--jwks-uri", jwks_uri_,
+                     "private_key_jwt: where to fetch the client's public keys");
   create->add_option("--client-id", client_id_, "imports and benchmarks only: use this client id");
-  create->add_option("--secret-file", secret_file_,
-                     "imports and benchmarks only: use the secret in this file (never on the command line)");
+  create->add_option(
+      "--secret-file", secret_file_,
+      "imports and benchmarks only: use the secret in this file (never on the command line)");
 }
 
 std::optional<std::string> GovernanceCommands::fill(authz::CreateClientRequest& request) const {
@@ -110,20 +116,23 @@ std::optional<std::string> GovernanceCommands::fill(authz::CreateClientRequest& 
   }
   if (jwks_uri_) request.jwks_uri = *jwks_uri_;
   if (client_id_ && !secret_file_ && request.auth_methods.empty())
-    return std::string("--client-id imports a client: give its --secret-file too (or --auth private_key_jwt)");
+    return std::string(
+        "--client-id imports a client: give its --secret-file too (or --auth private_key_jwt)");
   if (client_id_) request.client_id = *client_id_;
   if (secret_file_) {
     auto text = read_file(*secret_file_, error);
     if (!text) return error;
     request.secret = trim(*text);
-    std::cerr << "tollgate: warning: importing a secret chosen outside tollgate (for imports and benchmarks)\n";
+    std::cerr << "tollgate: warning: importing a secret chosen outside tollgate (for imports and "
+                 "benchmarks)\n";
   }
   return std::nullopt;
 }
 
 void GovernanceCommands::add(CLI::App& app, CLI::App* client, Resolve client_config) {
   client_config_ = std::move(client_config);
-  disable_ = client->add_subcommand("disable", "disable a client and revoke every token that rests on it");
+  disable_ =
+      client->add_subcommand("disable", "disable a client and revoke every token that rests on it");
   disable_->add_option("client_id", disable_id_, "the client to disable")->required();
   disable_->add_flag("--json", json_, "print JSON (the default)");
   disable_->fallthrough();
@@ -131,19 +140,23 @@ void GovernanceCommands::add(CLI::App& app, CLI::App* client, Resolve client_con
   auto* audit = app.add_subcommand("audit", "the hash-chained audit trail");
   audit->require_subcommand(1);
   add_common(audit, audit_o_);
-  audit_verify_ = audit->add_subcommand("verify", "prove the chain; name the first broken record (exit 1)");
+  audit_verify_ =
+      audit->add_subcommand("verify", "prove the chain; name the first broken record (exit 1)");
   audit_verify_->add_flag("--json", json_, "print JSON");
   audit_verify_->fallthrough();
   audit_export_ = audit->add_subcommand("export", "write the records as JSON Lines");
-  audit_export_->add_option("--since", since_, "only records at or after this time (unix seconds or RFC 3339 UTC)");
+  audit_export_->add_option("--since", since_,
+                            "only records at or after this time (unix seconds or RFC 3339 UTC)");
   audit_export_->add_flag("--json", json_, "JSON Lines (the default)");
   audit_export_->fallthrough();
 
   auto* key = app.add_subcommand("key", "signing keys");
   key->require_subcommand(1);
   add_common(key, key_o_);
-  key_rotate_ = key->add_subcommand("rotate", "generate a new signing key (a running server uses it within seconds)");
-  key_rotate_->add_option("--in", rotate_in_, "publish now, sign from this long from now (e.g. 1h); default: at once");
+  key_rotate_ = key->add_subcommand(
+      "rotate", "generate a new signing key (a running server uses it within seconds)");
+  key_rotate_->add_option("--in", rotate_in_,
+                          "publish now, sign from this long from now (e.g. 1h); default: at once");
   key_rotate_->add_flag("--json", json_, "print JSON (the default)");
   key_rotate_->fallthrough();
   key_list_ = key->add_subcommand("list", "list the signing keys and their status");
@@ -158,15 +171,28 @@ std::optional<int> GovernanceCommands::run() {
     auto db = open_database(cfg.data_dir);
     auto clients = store::SqliteClientStore::open(db);
     auto revocations = store::SqliteRevocationStore::open(db);
+    auto refresh = store::SqliteRefreshTokenStore::open(db);
     auto audit = store::AuditStore::open(db);
-    if (!clients || !revocations || !audit) {
+    if (!clients || !revocations || !refresh || !audit) {
       std::cerr << "tollgate: cannot open the stores in " << cfg.data_dir.string() << "\n";
       return 1;
     }
-    auto r = authz::disable_client(**clients, **revocations, **audit, disable_id_, "cli", clock);
+    // Straight to the hash-chained trail (the CLI has no audit writer thread).
+    const authz::AuditSink sink =
+        [&](std::string_view event,
+            boost::json::object fields) -> std::expected<void, std::string> {
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+              .count();
+      std::vector<store::AuditInput> rec{{ms, std::string(event), std::move(fields)}};
+      if (auto a = (*audit)->append(rec); !a) return std::unexpected(a.error().message);
+      return {};
+    };
+    auto r = authz::disable_client({**clients, **revocations, **refresh}, disable_id_, "cli", sink,
+                                   clock);
     if (!r) {
-      std::cerr << "tollgate: " << r.error() << "\n";
-      return r.error().starts_with("no client") ? 2 : 1;
+      std::cerr << "tollgate: " << r.error().message << "\n";
+      return r.error().code == authz::DisableError::kNotFound ? 2 : 1;
     }
     std::cout << boost::json::serialize(boost::json::object{{"client_id", disable_id_},
                                                             {"disabled", true},
@@ -183,14 +209,16 @@ std::optional<int> GovernanceCommands::run() {
       return 1;
     }
     if (json_) {
-      boost::json::object o{{"ok", report->ok}, {"records", report->records}, {"head", report->head_hash}};
+      boost::json::object o{
+          {"ok", report->ok}, {"records", report->records}, {"head", report->head_hash}};
       if (!report->ok) {
         o["first_broken"] = report->first_broken;
         o["reason"] = report->reason;
       }
       std::cout << boost::json::serialize(o) << "\n";
     } else if (report->ok) {
-      std::cout << strf("audit chain ok: {} records, head {}\n", report->records, report->head_hash);
+      std::cout << strf("audit chain ok: {} records, head {}\n", report->records,
+                        report->head_hash);
     } else {
       std::cout << strf("audit chain BROKEN at record {}: {} ({} records verified before it)\n",
                         report->first_broken, report->reason, report->records);
@@ -203,7 +231,8 @@ std::optional<int> GovernanceCommands::run() {
     if (since_) {
       auto ms = parse_since_ms(*since_);
       if (!ms) {
-        std::cerr << "tollgate: --since must be unix seconds or an RFC 3339 UTC time like 2026-11-28T10:00:00Z\n";
+        std::cerr << "tollgate: --since must be unix seconds or an RFC 3339 UTC time like "
+                     "2026-11-28T10:00:00Z\n";
         return 2;
       }
       since = *ms;
@@ -223,19 +252,22 @@ std::optional<int> GovernanceCommands::run() {
     const ProcessConfig cfg = resolve(key_o_);
     const auto acfg = with_source(cfg, [&] { return authz::AuthzConfig::from_yaml(cfg.authz); });
     if (acfg.signing_key_file) {
-      std::cerr << "tollgate: authz.signing_key_file is set: that file is the one key; rotate it where it is managed\n";
+      std::cerr << "tollgate: authz.signing_key_file is set: that file is the one key; rotate it "
+                   "where it is managed\n";
       return 2;
     }
     if (*key_list_) {
       auto catalog = load_catalog(cfg);
-      const auto keys = authz::KeyManager::scan(cfg.data_dir, acfg.signing_alg, clock, authz::key_options(acfg, *catalog));
+      const auto keys = authz::KeyManager::scan(cfg.data_dir, acfg.signing_alg, clock,
+                                                authz::key_options(acfg, *catalog));
       if (json_) {
         boost::json::array a;
         for (const auto& k : keys) a.push_back(key_json(k));
         std::cout << boost::json::serialize(a) << "\n";
       } else {
         for (const auto& k : keys)
-          std::cout << strf("{}  {}  {}  activate_at {}{}\n", k.kid, core::alg_name(k.alg), k.status, k.activate_at,
+          std::cout << strf("{}  {}  {}  activate_at {}{}\n", k.kid, core::alg_name(k.alg),
+                            k.status, k.activate_at,
                             k.retire_at ? strf("  retire_at {}", k.retire_at) : std::string());
       }
       return 0;
@@ -244,18 +276,26 @@ std::optional<int> GovernanceCommands::run() {
     if (rotate_in_) {
       YAML::Node n(*rotate_in_);
       try {
-        activate_at += catalog::parse_duration(n, std::chrono::seconds{0}, std::chrono::seconds{365 * 86400}).count();
+        activate_at +=
+            catalog::parse_duration(n, std::chrono::seconds{0}, std::chrono::seconds{365 * 86400})
+                .count();
       } catch (const catalog::ConfigError&) {
         std::cerr << "tollgate: --in must be a duration like 30s, 15m, 1h or 2d\n";
         return 2;
       }
     }
-    const authz::KeyInfo k = authz::KeyManager::add_key(cfg.data_dir, acfg.signing_alg, activate_at, clock);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+    const authz::KeyInfo k =
+        authz::KeyManager::add_key(cfg.data_dir, acfg.signing_alg, activate_at, clock);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+            .count();
     std::vector<store::AuditInput> rec{
-        {ms, "key_generated", {{"kid", k.kid}, {"alg", core::alg_name(k.alg)}, {"at", activate_at}, {"by", "cli"}}}};
+        {ms,
+         "key_generated",
+         {{"kid", k.kid}, {"alg", core::alg_name(k.alg)}, {"at", activate_at}, {"by", "cli"}}}};
     if (auto a = open_audit(cfg.data_dir)->append(rec); !a) {
-      std::cerr << "tollgate: the key was written but its audit record failed: " << a.error().message << "\n";
+      std::cerr << "tollgate: the key was written but its audit record failed: "
+                << a.error().message << "\n";
       return 1;
     }
     std::cout << boost::json::serialize(key_json(k)) << "\n";

@@ -69,7 +69,7 @@ bool valid_jwks_uri(std::string_view uri) {
   if (uri.size() > 2000) return false;
   for (unsigned char c : uri)
     if (c <= 0x20 || c >= 0x7f) return false;
-  const std::string_view rest = uri.starts_with("https://") ? uri.substr(8)
+  const std::string_view rest = uri.starts_with("https://")  ? uri.substr(8)
                                 : uri.starts_with("http://") ? uri.substr(7)
                                                              : std::string_view();
   return !rest.empty() && rest.front() != '/' && uri.find('#') == std::string_view::npos;
@@ -109,50 +109,62 @@ std::expected<CreatedClient, std::string> create_client(store::ClientStore& clie
     wanted = has_keys ? std::vector<std::string>{std::string(store::kAuthPrivateKeyJwt)}
                       : std::vector<std::string>{std::string(store::kAuthClientSecretBasic),
                                                  std::string(store::kAuthClientSecretPost)};
-  auto methods = check_subset(wanted,
-                              {store::kAuthClientSecretBasic, store::kAuthClientSecretPost, store::kAuthPrivateKeyJwt},
-                              "authentication method");
+  auto methods = check_subset(
+      wanted,
+      {store::kAuthClientSecretBasic, store::kAuthClientSecretPost, store::kAuthPrivateKeyJwt},
+      "authentication method");
   if (!methods) return std::unexpected(methods.error());
   const bool key_method = std::ranges::find(*methods, store::kAuthPrivateKeyJwt) != methods->end();
   const bool secret_method = std::ranges::any_of(*methods, [](const std::string& m) {
     return m == store::kAuthClientSecretBasic || m == store::kAuthClientSecretPost;
   });
   if (key_method && !has_keys)
-    return std::unexpected("private_key_jwt needs the client's public keys: --jwks FILE or --jwks-uri URL");
+    return std::unexpected(
+        "private_key_jwt needs the client's public keys: --jwks FILE or --jwks-uri URL");
   if (!key_method && has_keys)
-    return std::unexpected("--jwks/--jwks-uri are only for private_key_jwt (add --auth private_key_jwt)");
+    return std::unexpected(
+        "--jwks/--jwks-uri are only for private_key_jwt (add --auth private_key_jwt)");
   if (!request.jwks.empty() && !request.jwks_uri.empty())
     return std::unexpected("give either --jwks or --jwks-uri, not both");
   if (!request.jwks.empty()) {
     if (holds_private_members(request.jwks))
-      return std::unexpected("the JWKS holds private key material: register the public keys only (and replace that key)");
+      return std::unexpected(
+          "the JWKS holds private key material: register the public keys only (and replace that "
+          "key)");
     // Jwks::from_json refuses a malformed document; unusable entries are skipped.
     auto jwks = core::Jwks::from_json(request.jwks);
-    if (!jwks) return std::unexpected(strf("the JWKS is not usable: {}", core::to_string(jwks.error())));
+    if (!jwks)
+      return std::unexpected(strf("the JWKS is not usable: {}", core::to_string(jwks.error())));
     if (jwks->keys().empty())
       return std::unexpected(
-          "the JWKS holds no usable signing key (RSA of 2048 bits or more, EC P-256 with 32-byte x and y, or "
+          "the JWKS holds no usable signing key (RSA of 2048 bits or more, EC P-256 with 32-byte x "
+          "and y, or "
           "Ed25519; \"use\" absent or \"sig\")");
   }
   if (!request.jwks_uri.empty() && !valid_jwks_uri(request.jwks_uri))
-    return std::unexpected(strf("bad --jwks-uri '{}' (an http:// or https:// URL)", request.jwks_uri));
+    return std::unexpected(
+        strf("bad --jwks-uri '{}' (an http:// or https:// URL)", request.jwks_uri));
   if (request.secret && !secret_method)
     return std::unexpected("a secret was given but no secret authentication method is registered");
   if (request.secret && request.secret->size() < kMinImportedSecret)
-    return std::unexpected(strf("an imported secret must have at least {} characters", kMinImportedSecret));
+    return std::unexpected(
+        strf("an imported secret must have at least {} characters", kMinImportedSecret));
   if (request.client_id && !valid_client_id(*request.client_id))
-    return std::unexpected(strf("bad client id '{}' (1-64 letters, digits, '-', '_' or '.')", *request.client_id));
+    return std::unexpected(
+        strf("bad client id '{}' (1-64 letters, digits, '-', '_' or '.')", *request.client_id));
   auto grants = check_subset(request.grant_types,
-                             {store::kGrantClientCredentials, store::kGrantAuthorizationCode, store::kGrantRefreshToken,
-                              store::kGrantCiba, store::kGrantJwtBearer},
+                             {store::kGrantClientCredentials, store::kGrantAuthorizationCode,
+                              store::kGrantRefreshToken, store::kGrantCiba, store::kGrantJwtBearer},
                              "grant type");
   if (!grants) return std::unexpected(grants.error());
   for (const auto& uri : request.redirect_uris)
     if (!valid_redirect_uri(uri))
-      return std::unexpected(strf("bad redirect URI '{}' (https://..., or http:// on 127.0.0.1, [::1] or "
-                                  "localhost; no fragment)",
-                                  uri));
-  if (std::ranges::find(*grants, store::kGrantAuthorizationCode) != grants->end() && request.redirect_uris.empty())
+      return std::unexpected(
+          strf("bad redirect URI '{}' (https://..., or http:// on 127.0.0.1, [::1] or "
+               "localhost; no fragment)",
+               uri));
+  if (std::ranges::find(*grants, store::kGrantAuthorizationCode) != grants->end() &&
+      request.redirect_uris.empty())
     return std::unexpected("the authorization_code grant needs at least one --redirect-uri");
 
   store::ClientRecord record;
@@ -183,7 +195,8 @@ std::expected<CreatedClient, std::string> create_client(store::ClientStore& clie
     record.secret_hash = core::hash_secret(secret);
   }
   for (int attempt = 0;; ++attempt) {
-    record.client_id = request.client_id ? *request.client_id : "tg_" + core::random_token(kClientIdRandomBytes);
+    record.client_id =
+        request.client_id ? *request.client_id : "tg_" + core::random_token(kClientIdRandomBytes);
     auto r = clients.create(record);
     if (r) break;
     if (r.error().code == store::StoreErrorCode::kConflict && request.client_id)
@@ -224,27 +237,39 @@ boost::json::object client_to_json(const store::ClientRecord& client,
 
 namespace tollgate::authz {
 
-std::expected<DisabledClient, std::string> disable_client(store::ClientStore& clients,
-                                                          store::RevocationStore& revocations,
-                                                          store::AuditStore& audit, std::string_view client_id,
-                                                          std::string_view by, const core::Clock& clock) {
-  auto found = clients.find(client_id);
-  if (!found) return std::unexpected(strf("cannot read the client registry: {}", found.error().message));
-  if (!found->has_value()) return std::unexpected(strf("no client '{}'", client_id));
+std::expected<DisabledClient, DisableError> disable_client(const ClientDisableStores& stores,
+                                                           std::string_view client_id,
+                                                           std::string_view by,
+                                                           const AuditSink& audit,
+                                                           const core::Clock& clock) {
+  auto fail = [](std::string message) {
+    return std::unexpected(DisableError{DisableError::kStore, std::move(message)});
+  };
+  auto found = stores.clients.find(client_id);
+  if (!found) return fail(strf("cannot read the client registry: {}", found.error().message));
+  if (!found->has_value())
+    return std::unexpected(
+        DisableError{DisableError::kNotFound, strf("no client '{}'", client_id)});
   const bool was_disabled = (*found)->disabled;
-  if (auto r = clients.disable(client_id); !r) return std::unexpected(strf("cannot disable: {}", r.error().message));
-  auto rev = revocations.revoke_client(client_id, clock.unix_seconds(), "client_disabled");
-  if (!rev) return std::unexpected(strf("cannot record the revocation: {}", rev.error().message));
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
-  std::vector<store::AuditInput> records;
-  if (!was_disabled) records.push_back({ms, "client_disabled", {{"client_id", client_id}, {"by", by}}});
-  if (rev->created)
-    records.push_back({ms, "client_revoked",
-                       {{"client_id", client_id},
-                        {"revocation_seq", rev->entry.seq},
-                        {"reason", "client_disabled"},
-                        {"by", by}}});
-  if (auto a = audit.append(records); !a) return std::unexpected(strf("cannot write the audit record: {}", a.error().message));
+  if (auto r = stores.clients.disable(client_id); !r)
+    return fail(strf("cannot disable: {}", r.error().message));
+  auto rev = stores.revocations.revoke_client(client_id, clock.unix_seconds(), "client_disabled");
+  if (!rev) return fail(strf("cannot record the revocation: {}", rev.error().message));
+  // Its access tokens are covered by the client revocation; its refresh tokens go here.
+  if (auto r = stores.refresh_tokens.revoke_client(client_id); !r)
+    return fail(strf("cannot revoke the refresh tokens: {}", r.error().message));
+  if (audit) {
+    if (!was_disabled)
+      if (auto a = audit("client_disabled", {{"client_id", client_id}, {"by", by}}); !a)
+        return fail("cannot write the audit record: " + a.error());
+    if (rev->created)
+      if (auto a = audit("client_revoked", {{"client_id", client_id},
+                                            {"revocation_seq", rev->entry.seq},
+                                            {"reason", "client_disabled"},
+                                            {"by", by}});
+          !a)
+        return fail("cannot write the audit record: " + a.error());
+  }
   return DisabledClient{!was_disabled, rev->entry.seq};
 }
 

@@ -16,9 +16,16 @@
 //   needs exactly one of jwks (a public JWKS with at least one signing key; a
 //   private member is refused) or jwks_uri (http(s) URL); grant_types within
 //   {client_credentials, authorization_code, refresh_token, CIBA, JWT bearer}.
-// - disable_client marks the client disabled, records a client revocation (so
-//   gateways learn it from the revocations feed and introspection says
-//   inactive for its tokens) and audits both — durably before it returns.
+// - disable_client is THE way a client is disabled (`tollgate client disable` and
+//   POST /admin/v1/clients/{id}/disable): it marks the client disabled (it can no
+//   longer authenticate), records a client revocation (gateways learn it from the
+//   revocations feed; introspection says inactive for its access tokens), revokes
+//   every refresh token of the client (the refresh grant answers invalid_grant,
+//   RFC 7009 introspection inactive) and audits "client_disabled" {client_id, by}
+//   (when newly disabled) and "client_revoked" {client_id, revocation_seq, reason,
+//   by} (when newly revoked) through the AuditSink — before it returns. Each step
+//   is idempotent: disabling again (or retrying after a store failure) completes
+//   the work. Errors: kNotFound (no such client), kStore (message says which).
 // - client_to_json never includes secret_hash; it includes client_secret only
 //   when one is passed (right after creation).
 // - Thread safety: as safe as the ClientStore (SqliteClientStore: any thread).
@@ -30,11 +37,13 @@
 #include <string>
 #include <vector>
 
+#include "authz/consent_withdrawal.h"
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "core/scope.h"
 #include "store/audit.h"
 #include "store/clients.h"
+#include "store/refresh_tokens.h"
 #include "store/revocations.h"
 
 namespace tollgate::authz {
@@ -62,7 +71,8 @@ inline constexpr std::size_t kMinImportedSecret = 20;
 
 struct CreatedClient {
   store::ClientRecord record;
-  std::string secret;  // plain secret: show once, never log, never store; empty without a secret method
+  std::string
+      secret;  // plain secret: show once, never log, never store; empty without a secret method
 };
 
 std::expected<CreatedClient, std::string> create_client(
@@ -78,10 +88,17 @@ struct DisabledClient {
   bool newly_disabled = false;  // false: it was disabled before (idempotent)
   std::int64_t revocation_seq = 0;
 };
-std::expected<DisabledClient, std::string> disable_client(store::ClientStore& clients,
-                                                          store::RevocationStore& revocations,
-                                                          store::AuditStore& audit, std::string_view client_id,
-                                                          std::string_view by,
-                                                          const core::Clock& clock = core::SystemClock::instance());
+struct ClientDisableStores {
+  store::ClientStore& clients;
+  store::RevocationStore& revocations;
+  store::RefreshTokenStore& refresh_tokens;
+};
+struct DisableError {
+  enum Code { kNotFound, kStore } code = kStore;
+  std::string message;
+};
+std::expected<DisabledClient, DisableError> disable_client(
+    const ClientDisableStores& stores, std::string_view client_id, std::string_view by,
+    const AuditSink& audit, const core::Clock& clock = core::SystemClock::instance());
 
 }  // namespace tollgate::authz

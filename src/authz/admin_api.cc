@@ -281,23 +281,16 @@ std::optional<http::Response> AdminApi::handle(const http::Request& req) {
     if (post) {
       action = "clients.disable";
       const std::string id(parts[1]);
-      auto c = d_.clients->find(id);
-      if (!c) {
-        a = unavailable(action, c.error().message);
-      } else if (!*c) {
-        a = not_found(strf("no client '{}'", id));
-      } else if (auto dis = d_.clients->disable(id); !dis) {
-        a = unavailable(action, dis.error().message);
-      } else if (auto rev = revocations.revoke_client(id, "client_disabled", "admin"); !rev) {
-        a = unavailable(action, rev.error().message);
-      } else {
-        if (!(*c)->disabled)
-          d_.audit->record("client_disabled", {{"client_id", id}, {"by", "admin"}});
+      auto r = disable_client({*d_.clients, revocations.store(), *d_.refresh_tokens}, id, "admin",
+                              sink, *d_.clock);
+      if (!r)
+        a = r.error().code == DisableError::kNotFound ? not_found(r.error().message)
+                                                      : unavailable(action, r.error().message);
+      else
         a = {200,
              boost::json::object{
-                 {"client_id", id}, {"disabled", true}, {"newly_disabled", !(*c)->disabled}},
+                 {"client_id", id}, {"disabled", true}, {"newly_disabled", r->newly_disabled}},
              id};
-      }
     }
   } else if (is({"partners"})) {
     allow = "GET";

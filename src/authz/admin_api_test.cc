@@ -155,10 +155,20 @@ TEST_F(AdminApiTest, Clients) {
             400);
   EXPECT_EQ(json(call(bhttp::verb::get, "/admin/v1/clients"))["clients"].as_array().size(), 1u);
 
+  auto refresh = store::SqliteRefreshTokenStore::open(db_).value();
+  store::RefreshTokenRecord rt;
+  rt.token_hash = "h1";
+  rt.family_id = "f1";
+  rt.grant_type = "authorization_code";
+  rt.grant = {.client_id = id, .partner = "demo-partner", .scope = "sim-swap:check offline_access"};
+  rt.created_at = clock_.unix_seconds();
+  rt.expires_at = rt.created_at + 3600;
+  ASSERT_TRUE(refresh->create(rt));
   auto disabled = call(bhttp::verb::post, "/admin/v1/clients/" + id + "/disable");
   ASSERT_EQ(disabled.result_int(), 200) << disabled.body();
   EXPECT_EQ(json(disabled)["newly_disabled"], true);
   EXPECT_TRUE(governance_->revocations().client_revoked(id).value());
+  EXPECT_TRUE(refresh->find("h1").value()->revoked);  // the client's refresh tokens too
   EXPECT_EQ(call(bhttp::verb::post, "/admin/v1/clients/tg_nope/disable").result_int(), 404);
   auto wrong_method = call(bhttp::verb::delete_, "/admin/v1/clients/" + id);
   EXPECT_EQ(wrong_method.result_int(), 405);

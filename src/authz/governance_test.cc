@@ -12,6 +12,7 @@
 #include "core/jws.h"
 #include "core/test_support.h"
 #include "store/audit.h"
+#include "store/refresh_tokens.h"
 #include "store/revocations.h"
 
 namespace tollgate::authz {
@@ -55,9 +56,11 @@ class GovernanceTest : public ::testing::Test {
     std::string id, secret;
   };
   Client make_client() {
-    auto c = create_client(*clients_, *catalog_,
-                           {.partner = "demo-partner", .scopes = core::ScopeSet::of({"sim-swap:check"})}, clock_)
-                 .value();
+    auto c =
+        create_client(*clients_, *catalog_,
+                      {.partner = "demo-partner", .scopes = core::ScopeSet::of({"sim-swap:check"})},
+                      clock_)
+            .value();
     return {c.record.client_id, c.secret};
   }
 
@@ -73,11 +76,14 @@ class GovernanceTest : public ::testing::Test {
     return call(std::move(req), remote);
   }
   std::string token_for(const Client& c) {
-    auto res = post("/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check", basic(c.id, c.secret));
+    auto res = post("/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check",
+                    basic(c.id, c.secret));
     EXPECT_EQ(res.result_int(), 200u) << res.body();
     return std::string(boost::json::parse(res.body()).at("access_token").as_string());
   }
-  static boost::json::object json(const http::Response& res) { return boost::json::parse(res.body()).as_object(); }
+  static boost::json::object json(const http::Response& res) {
+    return boost::json::parse(res.body()).as_object();
+  }
   static std::string error_of(const http::Response& res) {
     return std::string(json(res).at("error").as_string());
   }
@@ -120,10 +126,12 @@ TEST_F(GovernanceTest, IntrospectOwnTokenIsActive) {
   EXPECT_EQ(j.at("iss").as_string(), kIssuer);
 }
 
-// Revoke then introspect: active false; revoking again is still 200; the revocation is audited once.
+// Revoke then introspect: active false; revoking again is still 200; the revocation is audited
+// once.
 TEST_F(GovernanceTest, RevokeThenIntrospectIsInactive) {
   const std::string tok = token_for(a_);
-  auto r = post("/oauth2/revoke", "token=" + tok + "&token_type_hint=access_token", basic(a_.id, a_.secret));
+  auto r = post("/oauth2/revoke", "token=" + tok + "&token_type_hint=access_token",
+                basic(a_.id, a_.secret));
   ASSERT_EQ(r.result_int(), 200u) << r.body();
   EXPECT_EQ(r.body(), "");
   EXPECT_EQ(introspect(tok, basic(a_.id, a_.secret)).body(), R"({"active":false})");
@@ -134,7 +142,8 @@ TEST_F(GovernanceTest, RevokeThenIntrospectIsInactive) {
   EXPECT_EQ(recs[0].at("by").as_string(), a_.id);
 }
 
-// Another client's token: introspection says inactive, revocation is refused and nothing is revoked.
+// Another client's token: introspection says inactive, revocation is refused and nothing is
+// revoked.
 TEST_F(GovernanceTest, ForeignTokensAreInactiveAndNotRevocable) {
   const std::string tok = token_for(a_);
   EXPECT_EQ(introspect(tok, basic(b_.id, b_.secret)).body(), R"({"active":false})");
@@ -144,18 +153,22 @@ TEST_F(GovernanceTest, ForeignTokensAreInactiveAndNotRevocable) {
   EXPECT_EQ(json(introspect(tok, basic(a_.id, a_.secret))).at("active"), true);
 }
 
-// Unknown, malformed, expired and other issuers' tokens: revoke is 200 (RFC 7009 §2.2), introspect inactive.
+// Unknown, malformed, expired and other issuers' tokens: revoke is 200 (RFC 7009 §2.2), introspect
+// inactive.
 TEST_F(GovernanceTest, UnknownExpiredAndForeignIssuerTokens) {
   const std::string expired = token_for(a_);
   const auto other = core::testing::test_key(core::Alg::kES256);
-  const std::string foreign =
-      core::sign_compact(other, core::Alg::kES256,
-                         R"({"iss":"https://evil.example","client_id":")" + a_.id + R"(","jti":"x","exp":1900000000})",
-                         "at+jwt")
-          .value();
+  const std::string foreign = core::sign_compact(other, core::Alg::kES256,
+                                                 R"({"iss":"https://evil.example","client_id":")" +
+                                                     a_.id + R"(","jti":"x","exp":1900000000})",
+                                                 "at+jwt")
+                                  .value();
   clock_.advance(std::chrono::hours(1));  // the first token (15 min) has expired
   for (const std::string& t : {std::string("garbage"), std::string("a.b.c"), expired, foreign}) {
-    EXPECT_EQ(post("/oauth2/revoke", "token=" + http::url_encode(t), basic(a_.id, a_.secret)).result_int(), 200u) << t;
+    EXPECT_EQ(post("/oauth2/revoke", "token=" + http::url_encode(t), basic(a_.id, a_.secret))
+                  .result_int(),
+              200u)
+        << t;
     EXPECT_EQ(introspect(t, basic(a_.id, a_.secret)).body(), R"({"active":false})") << t;
   }
 }
@@ -173,7 +186,8 @@ TEST_F(GovernanceTest, EndpointsRequireClientAuthentication) {
     EXPECT_EQ(post(path, "", basic(a_.id, a_.secret)).result_int(), 400u);  // token missing
     EXPECT_EQ(call(make_request(bhttp::verb::get, path)).result_int(), 405u);
   }
-  EXPECT_EQ(json(introspect(tok, basic(a_.id, a_.secret))).at("active"), true);  // nothing was revoked
+  EXPECT_EQ(json(introspect(tok, basic(a_.id, a_.secret))).at("active"),
+            true);  // nothing was revoked
 }
 
 // The admin credential (a gateway) may introspect any client's token; a wrong one is 401.
@@ -209,31 +223,63 @@ TEST_F(GovernanceTest, RevocationsFeed) {
   EXPECT_EQ(list[0].at("exp"), governance_->revocations().inspect(t1)->exp);
   EXPECT_EQ(list[1], (boost::json::object{{"client_id", b_.id}}));
   EXPECT_EQ(json(feed("?since=2")).at("revoked").as_array().size(), 1u);
-  EXPECT_EQ(json(feed("?since=3")), (boost::json::object{{"next", 3}, {"revoked", boost::json::array{}}}));
+  EXPECT_EQ(json(feed("?since=3")),
+            (boost::json::object{{"next", 3}, {"revoked", boost::json::array{}}}));
   EXPECT_EQ(feed("").result_int(), 200u);
   EXPECT_EQ(feed("?since=-1").result_int(), 400u);
   EXPECT_EQ(feed("?since=abc").result_int(), 400u);
 }
 
-// A revoked client's tokens are inactive even to the admin, and the client can no longer authenticate once disabled.
+// A revoked client's tokens are inactive even to the admin, the client can no longer authenticate
+// once disabled, and its refresh tokens (only its own) are revoked — the CLI's path, which is the
+// admin API's too (disable_client).
 TEST_F(GovernanceTest, DisabledClientTokensAreInactive) {
   const std::string tok = token_for(a_);
   auto rev = store::SqliteRevocationStore::open(db_).value();
+  auto refresh = store::SqliteRefreshTokenStore::open(db_).value();
   auto audit = store::AuditStore::open(db_).value();
-  auto r = disable_client(*clients_, *rev, *audit, a_.id, "cli", clock_);
-  ASSERT_TRUE(r) << r.error();
+  for (const auto* c : {&a_, &b_}) {
+    store::RefreshTokenRecord rt;
+    rt.token_hash = "h_" + c->id;
+    rt.family_id = "f_" + c->id;
+    rt.grant_type = "authorization_code";
+    rt.grant = {.client_id = c->id,
+                .partner = "demo-partner",
+                .scope = "dpv:FraudPreventionAndDetection sim-swap:check offline_access",
+                .purpose = "dpv:FraudPreventionAndDetection",
+                .subscriber = "+34600000001",
+                .amr = {"nba"}};
+    rt.created_at = clock_.unix_seconds();
+    rt.expires_at = rt.created_at + 3600;
+    ASSERT_TRUE(refresh->create(rt));
+  }
+  const AuditSink sink = [&](std::string_view event,
+                             boost::json::object fields) -> std::expected<void, std::string> {
+    std::vector<store::AuditInput> rec{{0, std::string(event), std::move(fields)}};
+    if (auto a = audit->append(rec); !a) return std::unexpected(a.error().message);
+    return {};
+  };
+  auto r = disable_client({*clients_, *rev, *refresh}, a_.id, "cli", sink, clock_);
+  ASSERT_TRUE(r) << r.error().message;
   EXPECT_TRUE(r->newly_disabled);
+  EXPECT_TRUE(refresh->find("h_" + a_.id).value()->revoked);
+  EXPECT_FALSE(refresh->find("h_" + b_.id).value()->revoked);
   EXPECT_EQ(introspect(tok, "Bearer " + std::string(kAdminToken)).body(), R"({"active":false})");
-  EXPECT_EQ(post("/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check", basic(a_.id, a_.secret))
+  EXPECT_EQ(post("/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check",
+                 basic(a_.id, a_.secret))
                 .result_int(),
             401u);
-  EXPECT_FALSE(disable_client(*clients_, *rev, *audit, a_.id, "cli", clock_)->newly_disabled);
-  EXPECT_FALSE(disable_client(*clients_, *rev, *audit, "tg_nobody", "cli", clock_));
+  EXPECT_FALSE(
+      disable_client({*clients_, *rev, *refresh}, a_.id, "cli", sink, clock_)->newly_disabled);
+  auto nobody = disable_client({*clients_, *rev, *refresh}, "tg_nobody", "cli", sink, clock_);
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().code, DisableError::kNotFound);
   EXPECT_EQ(audit_records("client_disabled").size(), 1u);
   EXPECT_EQ(audit_records("client_revoked").size(), 1u);
 }
 
-// Repeated failures lock the client id: 401s, then 429 with Retry-After even with the right secret; audited.
+// Repeated failures lock the client id: 401s, then 429 with Retry-After even with the right secret;
+// audited.
 TEST_F(GovernanceTest, LockoutAfterRepeatedFailures) {
   AuthzConfig config;
   config.lockout_threshold = 3;
@@ -252,7 +298,8 @@ TEST_F(GovernanceTest, LockoutAfterRepeatedFailures) {
   EXPECT_EQ(recs[0].at("duration_s"), 30);
   bool saw_locked_failure = false;
   for (const auto& r : audit_records("client_auth"))
-    if (r.at("outcome") == "failure" && r.at("reason") == "client_locked") saw_locked_failure = true;
+    if (r.at("outcome") == "failure" && r.at("reason") == "client_locked")
+      saw_locked_failure = true;
   EXPECT_TRUE(saw_locked_failure);
   // Unknown ids lock the same way: the answer does not reveal which ids exist.
   for (int i = 0; i < 3; ++i) post("/oauth2/token", body, basic("tg_nobody", "x"));
@@ -267,7 +314,8 @@ TEST_F(GovernanceTest, ClientRateLimit) {
   config.default_token_rate = 1;  // burst max(10, 10 x rate) = 10
   start(config);
   const std::string body = "grant_type=client_credentials&scope=sim-swap:check";
-  for (int i = 0; i < 10; ++i) ASSERT_EQ(post("/oauth2/token", body, basic(a_.id, a_.secret)).result_int(), 200u) << i;
+  for (int i = 0; i < 10; ++i)
+    ASSERT_EQ(post("/oauth2/token", body, basic(a_.id, a_.secret)).result_int(), 200u) << i;
   const auto r = post("/oauth2/token", body, basic(a_.id, a_.secret));
   EXPECT_EQ(r.result_int(), 429u);
   EXPECT_EQ(r[bhttp::field::retry_after], "1");
@@ -280,7 +328,8 @@ TEST_F(GovernanceTest, AddressRateLimit) {
   config.address_rate = 1;
   config.address_burst = 2;
   start(config);
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(post("/oauth2/token", "x=1", {}, "10.0.0.1").result_int(), 400u);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(post("/oauth2/token", "x=1", {}, "10.0.0.1").result_int(), 400u);
   const auto r = post("/oauth2/token", "x=1", {}, "10.0.0.1");
   EXPECT_EQ(r.result_int(), 429u);
   EXPECT_EQ(r[bhttp::field::retry_after], "1");
@@ -292,11 +341,13 @@ TEST_F(GovernanceTest, AddressRateLimit) {
 TEST_F(GovernanceTest, HandlerAnswersAfterAuditIsDurable) {
   auto handler = governance_->handler(*service_);
   std::promise<http::Response> p;
-  auto req = make_request(bhttp::verb::post, "/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check");
+  auto req = make_request(bhttp::verb::post, "/oauth2/token",
+                          "grant_type=client_credentials&scope=sim-swap:check");
   req.set(bhttp::field::authorization, basic(a_.id, a_.secret));
   handler(std::move(req), testing::test_connection(), [&](http::Response&& res) {
     // At this point the token_issued record must already be readable from another connection.
-    auto other = store::AuditStore::open(store::Database::open(tmp_.path() / "tollgate.db").value()).value();
+    auto other =
+        store::AuditStore::open(store::Database::open(tmp_.path() / "tollgate.db").value()).value();
     int issued = 0;
     EXPECT_TRUE(other->scan(0, 0, [&](const store::AuditRecord& r) {
       issued += r.event == "token_issued";
@@ -313,9 +364,11 @@ TEST_F(GovernanceTest, HandlerAnswers503WhenAuditFails) {
   ASSERT_TRUE(db_->run([](store::Connection& c) { return c.exec("DROP TABLE audit"); }));
   auto handler = governance_->handler(*service_);
   std::promise<http::Response> p;
-  auto req = make_request(bhttp::verb::post, "/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check");
+  auto req = make_request(bhttp::verb::post, "/oauth2/token",
+                          "grant_type=client_credentials&scope=sim-swap:check");
   req.set(bhttp::field::authorization, basic(a_.id, a_.secret));
-  handler(std::move(req), testing::test_connection(), [&](http::Response&& res) { p.set_value(std::move(res)); });
+  handler(std::move(req), testing::test_connection(),
+          [&](http::Response&& res) { p.set_value(std::move(res)); });
   const auto res = p.get_future().get();
   EXPECT_EQ(res.result_int(), 503u);
   EXPECT_EQ(res.body().find("access_token"), std::string::npos);
@@ -328,13 +381,16 @@ TEST_F(GovernanceTest, TokenPathAlias) {
   start(config);
   auto handler = governance_->handler(*service_);
   std::promise<http::Response> p;
-  auto req = make_request(bhttp::verb::post, "/token", "grant_type=client_credentials&scope=sim-swap:check");
+  auto req = make_request(bhttp::verb::post, "/token",
+                          "grant_type=client_credentials&scope=sim-swap:check");
   req.set(bhttp::field::authorization, basic(a_.id, a_.secret));
-  handler(std::move(req), testing::test_connection(), [&](http::Response&& res) { p.set_value(std::move(res)); });
+  handler(std::move(req), testing::test_connection(),
+          [&](http::Response&& res) { p.set_value(std::move(res)); });
   EXPECT_EQ(p.get_future().get().result_int(), 200u);
 }
 
-// Every client authentication and issuance is in the chain: success with method, failure with reason.
+// Every client authentication and issuance is in the chain: success with method, failure with
+// reason.
 TEST_F(GovernanceTest, AuditRecordsAuthAndIssuance) {
   const std::string tok = token_for(a_);
   post("/oauth2/token", "grant_type=client_credentials&scope=sim-swap:check", basic(a_.id, "nope"));
@@ -351,7 +407,8 @@ TEST_F(GovernanceTest, AuditRecordsAuthAndIssuance) {
   EXPECT_TRUE(store::AuditStore::open(db_).value()->verify().value().ok);
 }
 
-// Refresh tokens go through the installed RefreshTokenRevoker under the same rules as access tokens.
+// Refresh tokens go through the installed RefreshTokenRevoker under the same rules as access
+// tokens.
 TEST_F(GovernanceTest, RefreshTokensUseTheRevoker) {
   struct FakeRevoker final : RefreshTokenRevoker {
     std::string owner;
@@ -373,8 +430,10 @@ TEST_F(GovernanceTest, RefreshTokensUseTheRevoker) {
   governance_->revocations().set_refresh_revoker(fake);
   EXPECT_EQ(json(introspect("rt-1", basic(a_.id, a_.secret))).at("active"), true);
   EXPECT_EQ(introspect("rt-1", basic(b_.id, b_.secret)).body(), R"({"active":false})");
-  EXPECT_EQ(post("/oauth2/revoke", "token=rt-1&token_type_hint=refresh_token", basic(b_.id, b_.secret)).result_int(),
-            400u);
+  EXPECT_EQ(
+      post("/oauth2/revoke", "token=rt-1&token_type_hint=refresh_token", basic(b_.id, b_.secret))
+          .result_int(),
+      400u);
   EXPECT_FALSE(fake->revoked);
   EXPECT_EQ(post("/oauth2/revoke", "token=rt-1", basic(a_.id, a_.secret)).result_int(), 200u);
   EXPECT_TRUE(fake->revoked);

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from test_authz_3legged import CONSENT, app, cb, claims_of  # noqa: F401
+from test_authz_3legged import CONSENT, LEGIT, app, cb, claims_of, code_flow, create_client, refresh  # noqa: F401
 from test_consent_withdrawal import consent_flow
 
 CHECK = "/sim-swap/v2/check"
@@ -110,3 +110,16 @@ def test_token_introspect_and_revoke(tg):
     assert tg.cli("token", "revoke", "--jti", "x").returncode == 2  # --exp is required with --jti
     audit = [json.loads(x) for x in tg.cli("audit", "export").stdout.splitlines() if x.strip()]
     assert any(a.get("event") == "token_revoked" and a.get("jti") == oc["jti"] and a.get("by") == "cli" for a in audit)
+
+
+def test_client_disable_revokes_its_refresh_tokens(tg, cb):
+    """`tollgate client disable` (the admin API's code path): the client's refresh token no longer refreshes."""
+    c = create_client(tg, cb, "authorization_code", "refresh_token")
+    tokens = code_flow(tg, c, cb, f"{LEGIT} sim-swap:check offline_access")
+    assert "refresh_token" in tokens
+    out = cli_json(tg, "client", "disable", c["client_id"])
+    assert out["disabled"] is True and out["newly_disabled"] is True
+    r = refresh(tg, c, tokens["refresh_token"])
+    assert r.status_code in (400, 401) and r.json()["error"] in ("invalid_grant", "invalid_client"), r.text
+    assert cli_json(tg, "client", "disable", c["client_id"])["newly_disabled"] is False
+    cli_json(tg, "client", "disable", "tg_nobody", code=2)
