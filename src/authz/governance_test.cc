@@ -206,7 +206,8 @@ TEST_F(GovernanceTest, RevocationsFeed) {
   EXPECT_EQ(no[bhttp::field::www_authenticate], "Bearer realm=\"tollgate-admin\"");
   const std::string t1 = token_for(a_), t2 = token_for(a_);
   ASSERT_EQ(post("/oauth2/revoke", "token=" + t1, basic(a_.id, a_.secret)).result_int(), 200u);
-  ASSERT_TRUE(governance_->revocations().revoke_client(b_.id, "client_disabled", "test"));
+  ASSERT_TRUE(governance_->revocations().store().revoke_client(b_.id, clock_.unix_seconds(),
+                                                               "client_disabled"));
   ASSERT_EQ(post("/oauth2/revoke", "token=" + t2, basic(a_.id, a_.secret)).result_int(), 200u);
   auto feed = [&](std::string_view q) {
     auto req = make_request(bhttp::verb::get, "/oauth2/revocations" + std::string(q));
@@ -423,7 +424,6 @@ TEST_F(GovernanceTest, RefreshTokensUseTheRevoker) {
       if (token != "rt-1" || revoked) return std::nullopt;
       return boost::json::object{{"client_id", owner}, {"scope", "sim-swap:check"}};
     }
-    void revoke_client(std::string_view) override {}
   };
   auto fake = std::make_shared<FakeRevoker>();
   fake->owner = a_.id;

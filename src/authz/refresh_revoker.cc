@@ -1,7 +1,6 @@
 #include "authz/refresh_revoker.h"
 
 #include "core/crypto.h"
-#include "http/log.h"
 
 namespace tollgate::authz {
 namespace {
@@ -43,11 +42,6 @@ class Revoker final : public RefreshTokenRevoker {
                                {"sub", pairwise_->subject(r.grant.partner, r.grant.subscriber)},
                                {"iat", r.created_at},
                                {"exp", r.expires_at}};
-  }
-
-  void revoke_client(std::string_view client_id) override {
-    if (auto r = store_->revoke_client(client_id); !r)
-      http::log_error("could not revoke a client's refresh tokens: " + r.error().message);
   }
 
  private:

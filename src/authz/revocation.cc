@@ -107,17 +107,6 @@ store::StoreResult<bool> Revocations::revoke_access_token(std::string_view jti, 
   return r->created;
 }
 
-store::StoreResult<bool> Revocations::revoke_client(std::string_view client_id, std::string_view reason,
-                                                    std::string_view by) {
-  auto r = store_->revoke_client(client_id, clock_.unix_seconds(), reason);
-  if (!r) return std::unexpected(std::move(r.error()));
-  if (refresh_) refresh_->revoke_client(client_id);
-  if (r->created)
-    audit_->record("client_revoked",
-                   {{"client_id", client_id}, {"revocation_seq", r->entry.seq}, {"reason", reason}, {"by", by}});
-  return r->created;
-}
-
 store::StoreResult<boost::json::object> Revocations::feed(std::int64_t since) {
   // Read the last seq first: an entry committed meanwhile has a higher seq and
   // is returned by the next call, never skipped.

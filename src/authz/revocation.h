@@ -9,7 +9,9 @@
 //     CIBA grants): it plugs in through RefreshTokenRevoker, which RFC 7009
 //     requests and client revocation call.
 //   - A client is revoked as a whole when it is disabled: one feed entry
-//     {"client_id"}, and its refresh tokens go through the revoker.
+//     {"client_id"}; authz::disable_client (admin.h) records it, revokes the
+//     client's refresh tokens and audits — the only way, for the CLI and the
+//     admin API alike.
 // Every revocation is audited ("token_revoked", "client_revoked").
 //
 // Contract
@@ -48,8 +50,6 @@ class RefreshTokenRevoker {
   // RFC 7662 members ("active":true, scope, client_id, exp, sub...) for an active
   // refresh token; nullopt when unknown, expired or revoked.
   virtual std::optional<boost::json::object> introspect(std::string_view refresh_token) = 0;
-  // Revoke every refresh token of a client (the client was disabled).
-  virtual void revoke_client(std::string_view client_id) = 0;
 };
 
 enum class RevokeOutcome {
@@ -82,8 +82,6 @@ class Revocations {
   // Direct revocation of an access token (consent withdrawal, refresh-family reuse...).
   store::StoreResult<bool> revoke_access_token(std::string_view jti, std::string_view client_id, std::int64_t exp,
                                                std::string_view reason, std::string_view by);
-  // The client was disabled: feed entry, refresh tokens, audit.
-  store::StoreResult<bool> revoke_client(std::string_view client_id, std::string_view reason, std::string_view by);
 
   store::StoreResult<bool> token_revoked(std::string_view jti) { return store_->token_revoked(jti); }
   store::StoreResult<bool> client_revoked(std::string_view client_id) { return store_->client_revoked(client_id); }
