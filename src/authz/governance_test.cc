@@ -229,6 +229,13 @@ TEST_F(GovernanceTest, RevocationsFeed) {
   EXPECT_EQ(feed("").result_int(), 200u);
   EXPECT_EQ(feed("?since=-1").result_int(), 400u);
   EXPECT_EQ(feed("?since=abc").result_int(), 400u);
+  // Token entries stay until exp + 300 s (a gateway accepts a token up to exp + its clock skew).
+  const std::int64_t exp = std::max(governance_->revocations().inspect(t1)->exp,
+                                    governance_->revocations().inspect(t2)->exp);
+  clock_.set_unix_seconds(exp + Revocations::kFeedKeepsPastExp.count());
+  EXPECT_EQ(json(feed("?since=0")).at("revoked").as_array().size(), 3u);
+  clock_.set_unix_seconds(exp + Revocations::kFeedKeepsPastExp.count() + 1);
+  EXPECT_EQ(json(feed("?since=0")).at("revoked").as_array().size(), 1u);  // the client entry
 }
 
 // A revoked client's tokens are inactive even to the admin, the client can no longer authenticate

@@ -72,7 +72,7 @@ class Sweeper {
   static constexpr std::chrono::seconds kDefaultInterval{60};
   static constexpr std::chrono::seconds kCibaGrace{600};
   // Longer than any verifier's clock skew: an entry outlives its token everywhere.
-  static constexpr std::chrono::seconds kRevocationGrace{120};
+  static constexpr std::chrono::seconds kRevocationGrace{360};  // > the feed's 300 s past exp
 
   Sweeper(PurgeStores stores, const core::Clock& clock,
           std::chrono::milliseconds interval = kDefaultInterval);

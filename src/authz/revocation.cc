@@ -31,14 +31,19 @@ std::string_view to_string(RevokeOutcome outcome) {
   return "unknown";
 }
 
-Revocations::Revocations(std::shared_ptr<store::RevocationStore> store, std::shared_ptr<AuditLog> audit,
-                         KeyManager keys, std::string issuer, const core::Clock& clock)
-    : store_(std::move(store)), audit_(std::move(audit)), keys_(std::move(keys)), issuer_(std::move(issuer)), clock_(clock) {}
+Revocations::Revocations(std::shared_ptr<store::RevocationStore> store,
+                         std::shared_ptr<AuditLog> audit, KeyManager keys, std::string issuer,
+                         const core::Clock& clock)
+    : store_(std::move(store)),
+      audit_(std::move(audit)),
+      keys_(std::move(keys)),
+      issuer_(std::move(issuer)),
+      clock_(clock) {}
 
 std::optional<Revocations::OurToken> Revocations::inspect(std::string_view token) const {
   if (!looks_like_jwt(token)) return std::nullopt;
-  auto parsed = core::parse_compact(token, core::AlgSet{core::Alg::kES256, core::Alg::kRS256, core::Alg::kPS256,
-                                                         core::Alg::kEdDSA});
+  auto parsed = core::parse_compact(token, core::AlgSet{core::Alg::kES256, core::Alg::kRS256,
+                                                        core::Alg::kPS256, core::Alg::kEdDSA});
   if (!parsed) return std::nullopt;
   const auto jwks = keys_.jwks();
   const core::Jwk* key = jwks->select(parsed->kid, parsed->alg);
@@ -59,7 +64,8 @@ std::optional<Revocations::OurToken> Revocations::inspect(std::string_view token
   return t;
 }
 
-RevokeOutcome Revocations::revoke_presented(std::string_view token, std::string_view hint, std::string_view caller) {
+RevokeOutcome Revocations::revoke_presented(std::string_view token, std::string_view hint,
+                                            std::string_view caller) {
   // RFC 7009 §2.1: the hint is only a hint; a JWT is looked at as an access
   // token, anything else as a refresh token.
   (void)hint;
@@ -67,7 +73,9 @@ RevokeOutcome Revocations::revoke_presented(std::string_view token, std::string_
     if (!refresh_) return RevokeOutcome::kNothingToDo;
     switch (refresh_->revoke(token, caller)) {
       case RefreshTokenRevoker::Outcome::kRevoked:
-        audit_->record("token_revoked", {{"token_type", "refresh_token"}, {"client_id", caller}, {"by", caller},
+        audit_->record("token_revoked", {{"token_type", "refresh_token"},
+                                         {"client_id", caller},
+                                         {"by", caller},
                                          {"reason", "revocation_endpoint"}});
         return RevokeOutcome::kRevoked;
       case RefreshTokenRevoker::Outcome::kUnknown:
@@ -82,7 +90,8 @@ RevokeOutcome Revocations::revoke_presented(std::string_view token, std::string_
   auto v = inspect(token);
   if (!v) return RevokeOutcome::kNothingToDo;
   if (v->client_id != caller) return RevokeOutcome::kOtherClient;
-  if (v->exp <= clock_.unix_seconds()) return RevokeOutcome::kNothingToDo;  // expired: nothing left to revoke
+  if (v->exp <= clock_.unix_seconds())
+    return RevokeOutcome::kNothingToDo;  // expired: nothing left to revoke
   auto r = revoke_access_token(v->jti, v->client_id, v->exp, "revocation_endpoint", caller);
   if (!r) {
     http::log_error("revocation store: " + r.error().message);
@@ -91,7 +100,8 @@ RevokeOutcome Revocations::revoke_presented(std::string_view token, std::string_
   return *r ? RevokeOutcome::kRevoked : RevokeOutcome::kAlreadyRevoked;
 }
 
-store::StoreResult<bool> Revocations::revoke_access_token(std::string_view jti, std::string_view client_id,
+store::StoreResult<bool> Revocations::revoke_access_token(std::string_view jti,
+                                                          std::string_view client_id,
                                                           std::int64_t exp, std::string_view reason,
                                                           std::string_view by) {
   auto r = store_->revoke_token(jti, client_id, exp, clock_.unix_seconds(), reason);
@@ -112,7 +122,10 @@ store::StoreResult<boost::json::object> Revocations::feed(std::int64_t since) {
   // is returned by the next call, never skipped.
   auto last = store_->last_seq();
   if (!last) return std::unexpected(std::move(last.error()));
-  auto entries = store_->since(since, kFeedPage, clock_.unix_seconds());
+  // A token entry stays in the feed until exp + the largest clock skew a
+  // gateway may allow (gateway::Revocations::kKeepPastExp, 300 s): the token
+  // still passes a gateway until then.
+  auto entries = store_->since(since, kFeedPage, clock_.unix_seconds() - kFeedKeepsPastExp.count());
   if (!entries) return std::unexpected(std::move(entries.error()));
   boost::json::array revoked;
   std::int64_t next = since;
@@ -126,7 +139,8 @@ store::StoreResult<boost::json::object> Revocations::feed(std::int64_t since) {
     next = e.seq;
   }
   if (entries->size() < kFeedPage) {
-    // Nothing more to read: jump past pruned or expired entries so the caller's cursor keeps moving.
+    // Nothing more to read: jump past pruned or expired entries so the caller's cursor keeps
+    // moving.
     next = std::max(next, *last);
   }
   return boost::json::object{{"next", next}, {"revoked", std::move(revoked)}};

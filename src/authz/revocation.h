@@ -26,6 +26,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,7 +46,8 @@ class RefreshTokenRevoker {
  public:
   virtual ~RefreshTokenRevoker() = default;
   enum class Outcome { kRevoked, kUnknown, kOtherClient, kUnavailable };
-  // RFC 7009 for a refresh token presented by `client_id` (revoking its family is the store's choice).
+  // RFC 7009 for a refresh token presented by `client_id` (revoking its family is the store's
+  // choice).
   virtual Outcome revoke(std::string_view refresh_token, std::string_view client_id) = 0;
   // RFC 7662 members ("active":true, scope, client_id, exp, sub...) for an active
   // refresh token; nullopt when unknown, expired or revoked.
@@ -63,8 +65,11 @@ std::string_view to_string(RevokeOutcome outcome);
 
 class Revocations {
  public:
-  Revocations(std::shared_ptr<store::RevocationStore> store, std::shared_ptr<AuditLog> audit, KeyManager keys,
-              std::string issuer, const core::Clock& clock);
+  // Token entries stay in the feed this long past their exp (a gateway
+  // accepts a token up to exp + its clock_skew, at most 300 s).
+  static constexpr std::chrono::seconds kFeedKeepsPastExp{300};
+  Revocations(std::shared_ptr<store::RevocationStore> store, std::shared_ptr<AuditLog> audit,
+              KeyManager keys, std::string issuer, const core::Clock& clock);
 
   struct OurToken {
     std::string jti;
@@ -77,15 +82,23 @@ class Revocations {
   std::optional<OurToken> inspect(std::string_view token) const;
 
   // RFC 7009 for `caller` (a client id); `hint` is token_type_hint ("" when absent).
-  RevokeOutcome revoke_presented(std::string_view token, std::string_view hint, std::string_view caller);
+  RevokeOutcome revoke_presented(std::string_view token, std::string_view hint,
+                                 std::string_view caller);
 
   // Direct revocation of an access token (consent withdrawal, refresh-family reuse...).
-  store::StoreResult<bool> revoke_access_token(std::string_view jti, std::string_view client_id, std::int64_t exp,
-                                               std::string_view reason, std::string_view by);
+  store::StoreResult<bool> revoke_access_token(std::string_view jti, std::string_view client_id,
+                                               std::int64_t exp, std::string_view reason,
+                                               std::string_view by);
 
-  store::StoreResult<bool> token_revoked(std::string_view jti) { return store_->token_revoked(jti); }
-  store::StoreResult<bool> client_revoked(std::string_view client_id) { return store_->client_revoked(client_id); }
-  store::StoreResult<bool> consent_revoked(std::string_view consent_id) { return store_->consent_revoked(consent_id); }
+  store::StoreResult<bool> token_revoked(std::string_view jti) {
+    return store_->token_revoked(jti);
+  }
+  store::StoreResult<bool> client_revoked(std::string_view client_id) {
+    return store_->client_revoked(client_id);
+  }
+  store::StoreResult<bool> consent_revoked(std::string_view consent_id) {
+    return store_->consent_revoked(consent_id);
+  }
   store::RevocationStore& store() { return *store_; }
 
   // The feed: {"next": M, "revoked": [{"jti":..,"exp":..} | {"client_id":..} | {"consent_id":..}]}.
@@ -94,7 +107,9 @@ class Revocations {
 
   store::StoreResult<std::int64_t> prune() { return store_->prune(clock_.unix_seconds()); }
 
-  void set_refresh_revoker(std::shared_ptr<RefreshTokenRevoker> revoker) { refresh_ = std::move(revoker); }
+  void set_refresh_revoker(std::shared_ptr<RefreshTokenRevoker> revoker) {
+    refresh_ = std::move(revoker);
+  }
   RefreshTokenRevoker* refresh_revoker() const { return refresh_.get(); }
 
  private:

@@ -261,5 +261,24 @@ TEST_F(PolicyPipelineTest, FeedPagesAndEpoch) {
   EXPECT_EQ(revocations_->epoch(), e1);
 }
 
+// A revoked token's entry outlives its exp by the largest clock skew (the token still
+// passes until exp + skew), then it is dropped; an entry already past that is not added.
+TEST_F(PolicyPipelineTest, RevokedTokenEntryKeptThroughTheSkew) {
+  const std::int64_t exp = kNow + 10;
+  feed_->pages = {R"({"next":2,"revoked":[{"jti":"j-live","exp":)" + std::to_string(exp) +
+                      R"(},{"jti":"j-old","exp":)" + std::to_string(kNow - 301) + "}]}"};
+  feed_->cursor = 2;
+  ASSERT_TRUE(revocations_->poll());
+  EXPECT_EQ(revocations_->stats().tokens, 1u);
+  clock_.advance(std::chrono::seconds(10 + 300));  // exp + 300 s: still kept
+  EXPECT_EQ(revocations_->check("j-live", "c", ""), RevocationVerdict::kTokenRevoked);
+  feed_->pages = {R"({"next":2,"revoked":[]})"};
+  ASSERT_TRUE(revocations_->poll());
+  EXPECT_EQ(revocations_->stats().tokens, 1u);
+  clock_.advance(std::chrono::seconds(2));
+  ASSERT_TRUE(revocations_->poll());
+  EXPECT_EQ(revocations_->stats().tokens, 0u);
+}
+
 }  // namespace
 }  // namespace tollgate::gateway

@@ -9,8 +9,8 @@
 #include <sstream>
 
 #include "core/json.h"
-#include "gateway/config.h"
 #include "core/strf.h"
+#include "gateway/config.h"
 #include "http/log.h"
 
 namespace tollgate::gateway {
@@ -57,23 +57,22 @@ class HttpFeedSource final : public FeedSource {
       if (error.empty()) error = std::string(what) + ": " + ec.message();
       stream.close();
     };
-    resolver.async_resolve(origin->host, std::to_string(origin->port),
-                           [&](const boost::system::error_code& ec, tcp::resolver::results_type r) {
-                             if (ec) return fail("resolve", ec);
-                             stream.async_connect(r, [&](const boost::system::error_code& cec,
-                                                         const tcp::endpoint&) {
-                               if (cec) return fail("connect", cec);
-                               bhttp::async_write(stream, req, [&](const boost::system::error_code& wec,
-                                                                   std::size_t) {
-                                 if (wec) return fail("write", wec);
-                                 bhttp::async_read(stream, buffer, parser,
-                                                   [&](const boost::system::error_code& rec, std::size_t) {
-                                                     if (rec) return fail("read", rec);
-                                                     done = true;
-                                                   });
-                               });
-                             });
-                           });
+    resolver.async_resolve(
+        origin->host, std::to_string(origin->port),
+        [&](const boost::system::error_code& ec, tcp::resolver::results_type r) {
+          if (ec) return fail("resolve", ec);
+          stream.async_connect(r, [&](const boost::system::error_code& cec, const tcp::endpoint&) {
+            if (cec) return fail("connect", cec);
+            bhttp::async_write(stream, req, [&](const boost::system::error_code& wec, std::size_t) {
+              if (wec) return fail("write", wec);
+              bhttp::async_read(stream, buffer, parser,
+                                [&](const boost::system::error_code& rec, std::size_t) {
+                                  if (rec) return fail("read", rec);
+                                  done = true;
+                                });
+            });
+          });
+        });
     ioc.run_for(timeout_);
     if (!done) return std::unexpected(error.empty() ? std::string("timeout") : error);
     FeedResponse out;
@@ -100,7 +99,8 @@ std::expected<FeedPage, std::string> parse_feed_page(std::string_view body) {
   auto doc = core::parse_strict_object(body);
   if (!doc) return std::unexpected(std::string("not a JSON object"));
   const auto next = core::get_int(*doc, "next");
-  if (!next || *next < 0) return std::unexpected(std::string("'next' is not a non-negative integer"));
+  if (!next || *next < 0)
+    return std::unexpected(std::string("'next' is not a non-negative integer"));
   const boost::json::value* revoked = doc->if_contains("revoked");
   if (revoked == nullptr || !revoked->is_array())
     return std::unexpected(std::string("'revoked' is not an array"));
@@ -114,11 +114,13 @@ std::expected<FeedPage, std::string> parse_feed_page(std::string_view body) {
     const auto* consent = o.if_contains("consent_id");
     const int kinds = (jti != nullptr) + (client != nullptr) + (consent != nullptr);
     if (kinds != 1)
-      return std::unexpected(std::string("an entry must name exactly one of jti, client_id, consent_id"));
+      return std::unexpected(
+          std::string("an entry must name exactly one of jti, client_id, consent_id"));
     if (jti != nullptr) {
       const auto exp = core::get_int(o, "exp");
       if (!non_empty_string(jti) || !exp)
-        return std::unexpected(std::string("a token entry needs a non-empty jti and an integer exp"));
+        return std::unexpected(
+            std::string("a token entry needs a non-empty jti and an integer exp"));
       page.tokens.push_back({std::string(jti->get_string()), *exp});
     } else if (client != nullptr) {
       if (!non_empty_string(client)) return std::unexpected(std::string("an empty client_id"));
@@ -133,11 +135,16 @@ std::expected<FeedPage, std::string> parse_feed_page(std::string_view body) {
 
 std::string_view to_string(RevocationVerdict v) {
   switch (v) {
-    case RevocationVerdict::kClear: return "ok";
-    case RevocationVerdict::kTokenRevoked: return "token_revoked";
-    case RevocationVerdict::kClientRevoked: return "client_revoked";
-    case RevocationVerdict::kConsentRevoked: return "consent_revoked";
-    case RevocationVerdict::kStale: return "revocation_state_stale";
+    case RevocationVerdict::kClear:
+      return "ok";
+    case RevocationVerdict::kTokenRevoked:
+      return "token_revoked";
+    case RevocationVerdict::kClientRevoked:
+      return "client_revoked";
+    case RevocationVerdict::kConsentRevoked:
+      return "consent_revoked";
+    case RevocationVerdict::kStale:
+      return "revocation_state_stale";
   }
   return "revocation_state_stale";
 }
@@ -160,7 +167,8 @@ bool Revocations::fresh() const {
   const std::int64_t last = last_success_us_.load(std::memory_order_acquire);
   if (last == 0) return false;
   const std::int64_t now = clock_.now().time_since_epoch().count();
-  return now - last <= std::chrono::duration_cast<std::chrono::microseconds>(config_.max_staleness).count();
+  return now - last <=
+         std::chrono::duration_cast<std::chrono::microseconds>(config_.max_staleness).count();
 }
 
 RevocationVerdict Revocations::check(std::string_view jti, std::string_view client_id,
@@ -193,12 +201,15 @@ void Revocations::apply(const FeedPage& page) {
   const std::int64_t now_s = clock_.unix_seconds();
   auto current = set_.load(std::memory_order_acquire);
   auto next = std::make_shared<Set>(*current);
-  // Expired token entries are dropped: such a token is refused as expired anyway.
+  // Token entries are dropped once their token is refused as expired anyway:
+  // exp plus the largest clock skew an issuer may be configured with (a token
+  // is accepted up to exp + clock_skew).
+  const std::int64_t horizon = now_s - kKeepPastExp.count();
   for (auto it = next->tokens.begin(); it != next->tokens.end();)
-    it = it->second < now_s ? next->tokens.erase(it) : std::next(it);
+    it = it->second < horizon ? next->tokens.erase(it) : std::next(it);
   std::size_t added = 0;
   for (const auto& t : page.tokens)
-    if (t.exp >= now_s && next->tokens.emplace(t.jti, t.exp).second) ++added;
+    if (t.exp >= horizon && next->tokens.emplace(t.jti, t.exp).second) ++added;
   for (const auto& c : page.clients) added += next->clients.insert(c).second;
   for (const auto& c : page.consents) added += next->consents.insert(c).second;
   set_.store(std::move(next), std::memory_order_release);
@@ -235,9 +246,9 @@ bool Revocations::poll() {
   if (!token) return fail(token.error());
   for (std::size_t pages = 0; pages < kMaxPagesPerPoll; ++pages) {
     const std::int64_t since = cursor_.load();
-    const std::string url =
-        *config_.url + (config_.url->find('?') == std::string::npos ? "?" : "&") +
-        "since=" + std::to_string(since);
+    const std::string url = *config_.url +
+                            (config_.url->find('?') == std::string::npos ? "?" : "&") +
+                            "since=" + std::to_string(since);
     auto res = source_->get(url, *token);
     if (!res) return fail(res.error());
     if (res->status != 200) return fail(core::strf("HTTP {}", res->status));

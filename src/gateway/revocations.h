@@ -6,7 +6,7 @@
 //   200 {"next": M, "revoked": [{"jti": "...", "exp": 123}, {"client_id": "..."},
 //                                {"consent_id": "..."}]}
 // polled every `interval` by a background thread (pages of a full feed are read
-// back to back). Entries are kept until their exp (tokens) or for ever
+// back to back). Entries are kept until exp + kKeepPastExp (tokens) or for ever
 // (clients, consents). A malformed page is refused whole and counts as a
 // failed poll; the cursor only moves past pages that were applied.
 //
@@ -80,7 +80,8 @@ enum class RevocationVerdict {
   kConsentRevoked,  // the consent it rests on
   kStale,           // no fresh revocation state: the product decides
 };
-std::string_view to_string(RevocationVerdict v);  // "ok", "token_revoked", ..., "revocation_state_stale"
+std::string_view to_string(
+    RevocationVerdict v);  // "ok", "token_revoked", ..., "revocation_state_stale"
 
 struct RevocationStats {
   std::uint64_t polls_ok = 0;
@@ -95,6 +96,9 @@ class Revocations {
  public:
   // Largest page the feed returns (authz kFeedPage): a full page means "read on".
   static constexpr std::size_t kMaxPagesPerPoll = 100;
+  // A revoked token's entry is kept this long past its exp: the largest
+  // clock_skew an issuer accepts (config.cc), as a token passes until exp + skew.
+  static constexpr std::chrono::seconds kKeepPastExp{300};
 
   static std::shared_ptr<Revocations> create(RevocationFeedConfig config, const core::Clock& clock,
                                              std::shared_ptr<FeedSource> source);
