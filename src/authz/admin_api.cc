@@ -8,6 +8,7 @@
 #include "authz/admin.h"
 #include "authz/admin_ops.h"
 #include "authz/consent_withdrawal.h"
+#include "authz/oauth_response.h"
 #include "core/json.h"
 #include "core/strf.h"
 #include "http/form.h"
@@ -25,14 +26,8 @@ constexpr std::size_t kMaxId = 128;
 constexpr std::size_t kMaxListed = 1000;
 
 http::Response json(const http::Request& req, unsigned status, const boost::json::value& body) {
-  http::Response res{static_cast<bhttp::status>(status), req.version()};
-  res.set(bhttp::field::content_type, "application/json");
-  res.set(bhttp::field::cache_control, "no-store");
-  res.set(bhttp::field::pragma, "no-cache");
-  res.keep_alive(req.keep_alive());
-  res.body() = boost::json::serialize(body);
-  res.prepare_payload();
-  return res;
+  return oauth_json(req, status,
+                    boost::json::serialize(body));  // same headers as every OAuth answer
 }
 
 // A refusal: status + RFC 6749-style body, and the reason for the audit record.
