@@ -69,7 +69,7 @@ std::expected<SubjectAccessToken, core::JoseStatus> SubjectTokenIssuer::access_t
   claims[kSealedSubjectClaim] = sealed;
 
   auto token =
-      core::sign_compact(keys_.current(), keys_.alg(), boost::json::serialize(claims), "at+jwt");
+      core::sign_compact(keys_.current(), keys_.alg(), claims, "at+jwt");
   if (!token) return std::unexpected(token.error());
   t.token = std::move(*token);
   return t;
@@ -88,7 +88,7 @@ std::expected<std::string, core::JoseStatus> SubjectTokenIssuer::id_token(
   if (grant.auth_time > 0) claims["auth_time"] = grant.auth_time;
   claims["amr"] = to_array(grant.amr);
   if (!grant.nonce.empty()) claims["nonce"] = grant.nonce;
-  return core::sign_compact(keys_.current(), keys_.alg(), boost::json::serialize(claims), "JWT");
+  return core::sign_compact(keys_.current(), keys_.alg(), claims, "JWT");
 }
 
 }  // namespace tollgate::authz

@@ -98,7 +98,7 @@ std::expected<IssuedToken, core::JoseStatus> TokenService::issue(
   if (const catalog::Partner* p = catalog.partner(client.partner)) claims["tier"] = p->tier;
 
   const core::Jwk key = keys_.current();
-  auto token = core::sign_compact(key, keys_.alg(), boost::json::serialize(claims), "at+jwt");
+  auto token = core::sign_compact(key, keys_.alg(), claims, "at+jwt");
   if (!token) return std::unexpected(token.error());
   t.access_token = std::move(*token);
   t.kid = key.kid();

@@ -253,28 +253,58 @@ JoseStatus verify_eddsa(std::string_view input, std::string_view signature, EVP_
 
 // ---- signing ------------------------------------------------------------------
 
-std::expected<std::string, JoseStatus> sign_raw(Alg alg, std::string_view input, EVP_PKEY* pkey) {
+// A sign-initialised context for RS256/PS256/ES256 over a SHA-256 digest, kept
+// per thread for the last few keys used (each slot holds a reference to its key,
+// so a slot's key cannot be freed and its address reused while the slot lives).
+// Initialising a context fetches the algorithm (provider lookup, locks); a
+// token endpoint signs with one key for hours, so that work is done once per
+// thread and key instead of once per token. The slots are freed at thread exit.
+EVP_PKEY_CTX* sign_ctx_for(EVP_PKEY* pkey, Alg alg) {
+  struct Slot {
+    EVP_PKEY* pkey = nullptr;
+    Alg alg = Alg::kES256;
+    UniquePkeyCtx ctx;
+  };
+  thread_local std::array<Slot, 4> slots;
+  thread_local std::size_t next = 0;
+  for (Slot& slot : slots) {
+    if (slot.ctx && slot.pkey == pkey && slot.alg == alg) return slot.ctx.get();
+  }
+  UniquePkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || !configure_verify(ctx.get(), alg)) return nullptr;
+  Slot& slot = slots[next++ % slots.size()];
+  slot = Slot{pkey, alg, std::move(ctx)};
+  return slot.ctx.get();
+}
+
+std::expected<std::string, JoseStatus> sign_eddsa(std::string_view input, EVP_PKEY* pkey) {
   UniqueMdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx) return std::unexpected(fail(JoseStatus::kCryptoFailure));
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  const char* md = alg == Alg::kEdDSA ? nullptr : "SHA256";
-  if (EVP_DigestSignInit_ex(ctx.get(), &pctx, md, nullptr, nullptr, pkey, nullptr) != 1) {
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey, nullptr) != 1) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
-  if (alg == Alg::kRS256 && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+  std::string sig(kEd25519SigBytes, '\0');
+  std::size_t len = sig.size();
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, u8(input), input.size()) != 1 ||
+      len != kEd25519SigBytes) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
-  if (alg == Alg::kPS256 && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-                             EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, detail::sha256_md()) <= 0 ||
-                             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, kPssSaltBytes) <= 0)) {
-    return std::unexpected(fail(JoseStatus::kCryptoFailure));
-  }
+  return sig;
+}
+
+// The JWS signature bytes: RS256/PS256 as OpenSSL writes them, ES256 as the raw
+// 64-byte r||s of RFC 7518 §3.4 (OpenSSL writes DER), EdDSA over the whole input.
+std::expected<std::string, JoseStatus> sign_raw(Alg alg, std::string_view input, EVP_PKEY* pkey) {
+  if (alg == Alg::kEdDSA) return sign_eddsa(input, pkey);
+  unsigned char digest[kSha256Bytes];
+  if (!sha256_digest(input, digest)) return std::unexpected(fail(JoseStatus::kCryptoFailure));
+  EVP_PKEY_CTX* ctx = sign_ctx_for(pkey, alg);
+  if (ctx == nullptr) return std::unexpected(fail(JoseStatus::kCryptoFailure));
   std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, u8(input), input.size()) != 1) {
+  if (EVP_PKEY_sign(ctx, nullptr, &len, digest, sizeof digest) != 1) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
   std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, u8(input), input.size()) != 1) {
+  if (EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, digest, sizeof digest) != 1) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
   sig.resize(len);
@@ -422,6 +452,41 @@ JoseStatus verify_raw(Alg alg, std::string_view signing_input, std::string_view 
   return JoseStatus::kAlgUnsupported;
 }
 
+namespace {
+
+// Header + payload + signature; `payload_json` is known to be one JSON object
+// our parser accepts.
+std::expected<std::string, JoseStatus> sign_object_json(const Jwk& private_key, Alg alg,
+                                                        std::string_view payload_json,
+                                                        std::optional<std::string_view> typ,
+                                                        const json::object& extra_header) {
+  if (!private_key.is_private()) return std::unexpected(JoseStatus::kKeyNotPrivate);
+  if (!private_key.fits(alg)) return std::unexpected(JoseStatus::kKeyAlgMismatch);
+  json::object header;
+  header.reserve(3 + extra_header.size());
+  header.emplace("alg", alg_name(alg));
+  if (!private_key.kid().empty()) header.emplace("kid", private_key.kid());
+  if (typ) header.emplace("typ", *typ);
+  for (const auto& member : extra_header) {
+    // alg/kid (and typ when given) are ours: a caller's copy is ignored.
+    header.emplace(member.key(), member.value());
+  }
+  const std::string header_json = json::serialize(header);
+
+  std::string token;
+  token.reserve((header_json.size() + payload_json.size()) * 4 / 3 + 700);
+  token += base64url_encode(header_json);
+  token += '.';
+  token += base64url_encode(payload_json);
+  auto sig = sign_raw(alg, token, private_key.pkey());
+  if (!sig) return std::unexpected(sig.error());
+  token += '.';
+  token += base64url_encode(*sig);
+  return token;
+}
+
+}  // namespace
+
 std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg alg, std::string_view payload_json,
                                                     std::optional<std::string_view> typ,
                                                     const boost::json::object& extra_header) {
@@ -433,27 +498,20 @@ std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg 
       return std::unexpected(
           map_json_error(payload.error(), JoseStatus::kPayloadNotJson, JoseStatus::kPayloadNotObject));
     }
-    json::object header;
-    header.reserve(3 + extra_header.size());
-    header.emplace("alg", alg_name(alg));
-    if (!private_key.kid().empty()) header.emplace("kid", private_key.kid());
-    if (typ) header.emplace("typ", *typ);
-    for (const auto& member : extra_header) {
-      // alg/kid (and typ when given) are ours: a caller's copy is ignored.
-      header.emplace(member.key(), member.value());
-    }
-    const std::string header_json = json::serialize(header);
+    return sign_object_json(private_key, alg, payload_json, typ, extra_header);
+  } catch (...) {
+    return std::unexpected(JoseStatus::kCryptoFailure);
+  }
+}
 
-    std::string token;
-    token.reserve((header_json.size() + payload_json.size()) * 4 / 3 + 700);
-    token += base64url_encode(header_json);
-    token += '.';
-    token += base64url_encode(payload_json);
-    auto sig = sign_raw(alg, token, private_key.pkey());
-    if (!sig) return std::unexpected(sig.error());
-    token += '.';
-    token += base64url_encode(*sig);
-    return token;
+std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg alg,
+                                                    const boost::json::object& payload,
+                                                    std::optional<std::string_view> typ,
+                                                    const boost::json::object& extra_header) {
+  try {
+    // An object has unique member names and serializes to JSON our parser
+    // accepts: the re-parse of the text overload is not needed.
+    return sign_object_json(private_key, alg, json::serialize(payload), typ, extra_header);
   } catch (...) {
     return std::unexpected(JoseStatus::kCryptoFailure);
   }

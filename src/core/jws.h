@@ -49,5 +49,10 @@ std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg 
                                                     std::string_view payload_json,
                                                     std::optional<std::string_view> typ,
                                                     const boost::json::object& extra_header = {});
+// The same from a JSON object (no re-parse: an object's text is always valid).
+std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg alg,
+                                                    const boost::json::object& payload,
+                                                    std::optional<std::string_view> typ,
+                                                    const boost::json::object& extra_header = {});
 
 }  // namespace tollgate::core
