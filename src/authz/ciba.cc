@@ -109,7 +109,11 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
     const std::string audiences[] = {config_.issuer + "/oauth2/bc-authorize", config_.issuer};
     auto object = verify_request_object(
         form_value(*form, "request"),
-        {.client = *client, .audiences = audiences, .clock_skew = config_.clock_skew}, hooks_,
+        {.client = *client,
+         .audiences = audiences,
+         .clock_skew = config_.clock_skew,
+         .require_nbf = true},
+        hooks_,
         clock_);
     if (!object) {
       if (object.error().kind == RequestObjectError::Kind::kUnavailable)

@@ -119,6 +119,9 @@ std::expected<http::Form, RequestObjectError> verify_request_object(std::string_
   for (const std::string& a : verified->aud)
     if (std::find(check.audiences.begin(), check.audiences.end(), a) == check.audiences.end())
       return std::unexpected(invalid("aud_mismatch", describe(core::JoseStatus::kAudMismatch)));
+  if (check.require_nbf && !verified->nbf)
+    return std::unexpected(
+        invalid("nbf_missing", "a signed backchannel authentication request must hold nbf"));
   if (verified->exp - *verified->iat > kMaxRequestObjectSeconds)
     return std::unexpected(
         invalid("lifetime_too_long", "the request object lives longer than 300 s (exp - iat)"));

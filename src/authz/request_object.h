@@ -9,8 +9,8 @@
 //   unknown kid refetches them once); iss = the client; aud present and EVERY
 //   audience one of the caller's (the endpoint URL or the issuer; anything else
 //   refused: an object for another endpoint or tenant is never accepted); exp,
-//   iat and jti present; exp not past, iat not later than now + skew, nbf (when
-//   present) reached; exp - iat <= kMaxRequestObjectSeconds; no `request` or
+//   iat and jti present (and nbf when the caller requires it: CIBA); exp not past,
+//   iat not later than now + skew, nbf (when present) reached; exp - iat <= kMaxRequestObjectSeconds; no `request` or
 //   `request_uri` member inside; the authorization-request members we read are
 //   strings; client_id, when present, is the client; and last the jti, accepted
 //   once per client (the private_key_jwt replay table, so that a refused object
@@ -62,6 +62,9 @@ struct RequestObjectCheck {
   const store::ClientRecord& client;
   std::span<const std::string> audiences;  // acceptable aud values
   std::chrono::seconds clock_skew{30};
+  // CIBA Core §7.1.1: a signed authentication request MUST hold nbf (OIDC and
+  // RFC 9101 objects need not); refused as request_object_nbf_missing.
+  bool require_nbf = false;
 };
 
 std::expected<http::Form, RequestObjectError> verify_request_object(std::string_view jwt,

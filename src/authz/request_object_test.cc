@@ -320,6 +320,12 @@ TEST_F(RequestObjectTest, SignedCibaRequest) {
   authorize_aud["aud"] = kAuthorizeUrl;
   EXPECT_EQ(error_of(bc_authorize(id + "&request=" + sign(authorize_aud))),
             "invalid_request_object");
+  // CIBA Core §7.1.1: nbf is required in a signed backchannel request (not in OIDC's).
+  auto no_nbf = claims("c4");
+  no_nbf.erase("nbf");
+  const auto refused = bc_authorize(id + "&request=" + sign(no_nbf));
+  EXPECT_EQ(error_of(refused), "invalid_request_object");
+  EXPECT_NE(refused.body().find("nbf"), std::string::npos) << refused.body();
   // Authentication request parameters outside the object are refused.
   EXPECT_EQ(
       error_of(bc_authorize(id + "&login_hint=tel%3A%2B34600000001&request=" + sign(claims("c3")))),

@@ -220,7 +220,7 @@ def test_signed_ciba_request_gets_tokens(tg, signer):
     assert claims_of(t.json()["access_token"])["amr"] == ["tel"]
 
 
-@pytest.mark.parametrize("case", ["aud_authorize", "no_jti", "no_iat", "no_exp", "lifetime_over_300",
+@pytest.mark.parametrize("case", ["aud_authorize", "no_jti", "no_iat", "no_exp", "no_nbf", "lifetime_over_300",
                                   "iat_in_future", "alg_none", "hs256", "other_key"])
 def test_refused_signed_ciba_request_is_invalid_request_object(tg, signer, case):
     _, key = signer
