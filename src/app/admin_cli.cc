@@ -35,19 +35,6 @@ T opened(store::StoreResult<T> r, std::string_view what) {
   return std::move(*r);
 }
 
-// Appends straight to the hash-chained trail (the CLI has no audit writer thread).
-authz::AuditSink audit_sink(std::shared_ptr<store::AuditStore> audit, const core::Clock& clock) {
-  return [audit, &clock](std::string_view event,
-                         boost::json::object fields) -> std::expected<void, std::string> {
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
-            .count();
-    std::vector<store::AuditInput> rec{{ms, std::string(event), std::move(fields)}};
-    if (auto a = audit->append(rec); !a) return std::unexpected(a.error().message);
-    return {};
-  };
-}
-
 // "tel:+34600000001" or "+34600000001" → "+34600000001"; empty when malformed.
 std::string subscriber_of(std::string_view s) {
   if (s.starts_with("tel:")) s.remove_prefix(4);
@@ -198,7 +185,7 @@ std::optional<int> AdminCommands::run() {
     auto refresh = opened(store::SqliteRefreshTokenStore::open(db), "refresh token");
     auto audit = opened(store::AuditStore::open(db), "audit");
     auto r = authz::withdraw_consent({*consents, *revocations, *refresh}, id_, "cli",
-                                     audit_sink(audit, clock), clock);
+                                     authz::direct_audit_sink(audit, clock), clock);
     if (!r)
       return fail(r.error().message, r.error().code == authz::WithdrawError::kNotFound ? 2 : 1);
     boost::json::object o = authz::consent_to_json(r->consent, clock.unix_seconds());
@@ -215,8 +202,9 @@ std::optional<int> AdminCommands::run() {
     if (chosen(token_revoke_) && token_.empty()) {
       if (jti_.empty()) return fail("give the TOKEN, or --jti JTI --exp UNIX", 2);
       auto audit = opened(store::AuditStore::open(db), "audit");
-      auto r = authz::revoke_token_by_jti(*revocations, jti_, token_client_, exp_, "cli",
-                                          audit_sink(audit, clock), clock.unix_seconds());
+      auto r =
+          authz::revoke_token_by_jti(*revocations, jti_, token_client_, exp_, "cli",
+                                     authz::direct_audit_sink(audit, clock), clock.unix_seconds());
       if (!r) return fail(r.error(), r.error().starts_with("cannot") ? 1 : 2);
       print(boost::json::object{{"jti", jti_},
                                 {"client_id", token_client_},
@@ -241,8 +229,9 @@ std::optional<int> AdminCommands::run() {
     const std::string jti(t.at("jti").as_string()), client_id(t.at("client_id").as_string());
     const std::int64_t exp = t.at("exp").as_int64();
     auto audit = opened(store::AuditStore::open(db), "audit");
-    auto r = authz::revoke_token_by_jti(*revocations, jti, client_id, exp, "cli",
-                                        audit_sink(audit, clock), clock.unix_seconds());
+    auto r =
+        authz::revoke_token_by_jti(*revocations, jti, client_id, exp, "cli",
+                                   authz::direct_audit_sink(audit, clock), clock.unix_seconds());
     if (!r) return fail(r.error(), 1);
     print(boost::json::object{{"jti", jti},
                               {"client_id", client_id},

@@ -177,17 +177,7 @@ std::optional<int> GovernanceCommands::run() {
       std::cerr << "tollgate: cannot open the stores in " << cfg.data_dir.string() << "\n";
       return 1;
     }
-    // Straight to the hash-chained trail (the CLI has no audit writer thread).
-    const authz::AuditSink sink =
-        [&](std::string_view event,
-            boost::json::object fields) -> std::expected<void, std::string> {
-      const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
-              .count();
-      std::vector<store::AuditInput> rec{{ms, std::string(event), std::move(fields)}};
-      if (auto a = (*audit)->append(rec); !a) return std::unexpected(a.error().message);
-      return {};
-    };
+    const authz::AuditSink sink = authz::direct_audit_sink(*audit, clock);
     auto r = authz::disable_client({**clients, **revocations, **refresh}, disable_id_, "cli", sink,
                                    clock);
     if (!r) {

@@ -1,8 +1,24 @@
 #include "authz/consent_withdrawal.h"
 
+#include <chrono>
+#include <vector>
+
 #include "core/strf.h"
 
 namespace tollgate::authz {
+
+AuditSink direct_audit_sink(std::shared_ptr<store::AuditStore> audit, const core::Clock& clock) {
+  return
+      [audit = std::move(audit), &clock](
+          std::string_view event, boost::json::object fields) -> std::expected<void, std::string> {
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+                .count();
+        std::vector<store::AuditInput> rec{{ms, std::string(event), std::move(fields)}};
+        if (auto a = audit->append(rec); !a) return std::unexpected(a.error().message);
+        return {};
+      };
+}
 
 using core::strf;
 

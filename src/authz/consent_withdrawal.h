@@ -26,10 +26,12 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/clock.h"
+#include "store/audit.h"
 #include "store/consents.h"
 #include "store/refresh_tokens.h"
 #include "store/revocations.h"
@@ -45,6 +47,11 @@ struct ConsentWithdrawalStores {
 // Writes one audit record; an error string when it could not be written.
 using AuditSink =
     std::function<std::expected<void, std::string>(std::string_view event, boost::json::object)>;
+
+// A sink that appends each record straight to the hash-chained trail, in its own
+// transaction: for the CLI, which has no audit writer thread (AuditLog).
+AuditSink direct_audit_sink(std::shared_ptr<store::AuditStore> audit,
+                            const core::Clock& clock = core::SystemClock::instance());
 
 struct WithdrawnConsent {
   store::ConsentRecord consent;  // as stored after the withdrawal
