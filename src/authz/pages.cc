@@ -5,6 +5,8 @@
 #include <ctime>
 #include <utility>
 
+#include "http/html.h"
+
 namespace tollgate::authz::pages {
 namespace {
 
@@ -62,7 +64,7 @@ http::Response page(const http::Request& req, unsigned status, std::string_view 
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta name=\"referrer\" content=\"no-referrer\"><title>";
-  html += escape(title);
+  html += http::html_escape(title);
   html += "</title><style>";
   html += kStyle;
   html +=
@@ -80,41 +82,15 @@ http::Response page(const http::Request& req, unsigned status, std::string_view 
 }
 
 std::string hidden(std::string_view name, std::string_view value) {
-  return "<input type=\"hidden\" name=\"" + escape(name) + "\" value=\"" + escape(value) + "\">";
+  return "<input type=\"hidden\" name=\"" + http::html_escape(name) + "\" value=\"" +
+         http::html_escape(value) + "\">";
 }
 
 std::string error_block(const std::string& error) {
-  return error.empty() ? std::string() : "<p class=\"err\">" + escape(error) + "</p>";
+  return error.empty() ? std::string() : "<p class=\"err\">" + http::html_escape(error) + "</p>";
 }
 
 }  // namespace
-
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string scope_in_words(std::string_view scope) {
   for (const auto& [name, words] : kScopeWords)
@@ -154,16 +130,16 @@ void protect(http::Response& res) {
 }
 
 http::Response consent(const http::Request& req, const ConsentView& v) {
-  std::string b = "<h1>Allow " + escape(v.partner) + " to use your mobile data?</h1>";
-  b +=
-      "<p><strong>" + escape(v.partner) + "</strong> asks your operator for permission to:</p><ul>";
-  for (const auto& s : v.scope_words) b += "<li>" + escape(s) + "</li>";
-  b += "</ul><div class=\"why\"><strong>Why:</strong> " + escape(v.purpose_words) +
-       " <span class=\"small\">(" + escape(v.purpose) + ")</span></div>";
-  b += "<p class=\"small\">For the line " + escape(v.subscriber_masked) +
+  std::string b = "<h1>Allow " + http::html_escape(v.partner) + " to use your mobile data?</h1>";
+  b += "<p><strong>" + http::html_escape(v.partner) +
+       "</strong> asks your operator for permission to:</p><ul>";
+  for (const auto& s : v.scope_words) b += "<li>" + http::html_escape(s) + "</li>";
+  b += "</ul><div class=\"why\"><strong>Why:</strong> " + http::html_escape(v.purpose_words) +
+       " <span class=\"small\">(" + http::html_escape(v.purpose) + ")</span></div>";
+  b += "<p class=\"small\">For the line " + http::html_escape(v.subscriber_masked) +
        ". You can withdraw this permission at any time.</p>";
-  b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" + hidden("session", v.session) +
-       hidden("csrf", v.csrf) +
+  b += "<form method=\"post\" action=\"" + http::html_escape(v.action) + "\">" +
+       hidden("session", v.session) + hidden("csrf", v.csrf) +
        "<div class=\"buttons\"><button class=\"deny\" type=\"submit\" name=\"decision\" "
        "value=\"deny\">Deny</button>"
        "<button class=\"allow\" type=\"submit\" name=\"decision\" "
@@ -183,17 +159,18 @@ std::string date_of(std::int64_t unix_seconds) {
 http::Response consents(const http::Request& req, const ConsentsView& v) {
   std::string b = "<h1>Your permissions</h1>";
   b += "<p class=\"small\">Apps and services you allowed to use the data of the line " +
-       escape(v.subscriber_masked) + ".</p>";
-  if (!v.notice.empty()) b += "<p class=\"why\">" + escape(v.notice) + "</p>";
+       http::html_escape(v.subscriber_masked) + ".</p>";
+  if (!v.notice.empty()) b += "<p class=\"why\">" + http::html_escape(v.notice) + "</p>";
   if (v.items.empty()) b += "<p>You have not given any permission that is still in force.</p>";
   for (const auto& c : v.items) {
     b += "<section class=\"why\"><h2 style=\"font-size:1.1rem;margin:0 0 .5rem\">" +
-         escape(c.partner) + "</h2><p><strong>Why:</strong> " + escape(c.purpose_words) +
-         " <span class=\"small\">(" + escape(c.purpose) + ")</span></p><ul>";
-    for (const auto& s : c.scope_words) b += "<li>" + escape(s) + "</li>";
-    b += "</ul><p class=\"small\">Given on " + escape(c.given) + ", valid until " +
-         escape(c.expires) + ".</p>";
-    b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" +
+         http::html_escape(c.partner) + "</h2><p><strong>Why:</strong> " +
+         http::html_escape(c.purpose_words) + " <span class=\"small\">(" +
+         http::html_escape(c.purpose) + ")</span></p><ul>";
+    for (const auto& s : c.scope_words) b += "<li>" + http::html_escape(s) + "</li>";
+    b += "</ul><p class=\"small\">Given on " + http::html_escape(c.given) + ", valid until " +
+         http::html_escape(c.expires) + ".</p>";
+    b += "<form method=\"post\" action=\"" + http::html_escape(v.action) + "\">" +
          hidden("session", v.session) + hidden("csrf", v.csrf) +
          hidden("consent_id", c.consent_id) +
          "<div class=\"buttons\"><button class=\"deny\" type=\"submit\">Withdraw</button></div>"
@@ -207,10 +184,10 @@ http::Response phone_number(const http::Request& req, const FormView& v) {
   b += "<p>We could not recognise your mobile connection. Enter your phone number and we will send "
        "a "
        "one-time code to it by SMS, so that " +
-       escape(v.partner) + " can continue.</p>";
+       http::html_escape(v.partner) + " can continue.</p>";
   b += error_block(v.error);
-  b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" + hidden("session", v.session) +
-       hidden("csrf", v.csrf) +
+  b += "<form method=\"post\" action=\"" + http::html_escape(v.action) + "\">" +
+       hidden("session", v.session) + hidden("csrf", v.csrf) +
        "<label for=\"phone\">Phone number (international format)</label>"
        "<input id=\"phone\" type=\"tel\" name=\"phone_number\" placeholder=\"+34600000000\" "
        "autocomplete=\"tel\">"
@@ -221,10 +198,10 @@ http::Response phone_number(const http::Request& req, const FormView& v) {
 
 http::Response one_time_code(const http::Request& req, const FormView& v) {
   std::string b = "<h1>Enter the code we sent</h1>";
-  b += "<p>We sent a 6-digit code by SMS to " + escape(v.phone_masked) + ".</p>";
+  b += "<p>We sent a 6-digit code by SMS to " + http::html_escape(v.phone_masked) + ".</p>";
   b += error_block(v.error);
-  b += "<form method=\"post\" action=\"" + escape(v.action) + "\">" + hidden("session", v.session) +
-       hidden("csrf", v.csrf) +
+  b += "<form method=\"post\" action=\"" + http::html_escape(v.action) + "\">" +
+       hidden("session", v.session) + hidden("csrf", v.csrf) +
        "<label for=\"otp\">Code</label>"
        "<input id=\"otp\" type=\"text\" name=\"otp\" inputmode=\"numeric\" "
        "autocomplete=\"one-time-code\">"
@@ -235,7 +212,8 @@ http::Response one_time_code(const http::Request& req, const FormView& v) {
 
 http::Response message(const http::Request& req, unsigned status, std::string_view title,
                        std::string_view text) {
-  return page(req, status, title, "<h1>" + escape(title) + "</h1><p>" + escape(text) + "</p>");
+  return page(req, status, title,
+              "<h1>" + http::html_escape(title) + "</h1><p>" + http::html_escape(text) + "</p>");
 }
 
 }  // namespace tollgate::authz::pages

@@ -1,6 +1,6 @@
 // pages.h — the operator-hosted HTML pages of the authorization code flow, of
-// the CIBA handset prompt answer and of the subscriber's consent self-care: server-rendered, no script, every dynamic
-// value HTML-escaped.
+// the CIBA handset prompt answer and of the subscriber's consent self-care: server-rendered, no
+// script, every dynamic value HTML-escaped.
 //
 // Every page is sent with headers that keep it from being framed or cached
 // (CAMARA ICM: consent must be captured "in a way a malicious app cannot load
@@ -20,8 +20,6 @@
 #include "http/server.h"
 
 namespace tollgate::authz::pages {
-
-std::string escape(std::string_view text);
 
 // Plain words for a CAMARA scope ("check whether your SIM card was changed
 // recently"); the scope name itself when we have no words for it.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/ascii.h"
 #include "core/base64url.h"
 #include "core/json.h"
 #include "core/ossl_util.h"
@@ -74,23 +75,14 @@ constexpr std::array<bool, 256> make_token_alphabet() {
 }
 constexpr auto kTokenAlphabet = make_token_alphabet();
 
-const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* u8(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 // Drops whatever OpenSSL queued for this thread after an expected failure.
 JoseStatus fail(JoseStatus s) {
   ERR_clear_error();
   return s;
-}
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // ---- EVP contexts ----------------------------------------------------------
@@ -103,10 +95,13 @@ bool configure_verify(EVP_PKEY_CTX* ctx, Alg alg) {
              EVP_PKEY_CTX_set_signature_md(ctx, md) > 0;
     case Alg::kPS256:
       return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0 &&
+             EVP_PKEY_CTX_set_signature_md(ctx, md) > 0 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, kPssSaltBytes) > 0;
-    case Alg::kES256: return EVP_PKEY_CTX_set_signature_md(ctx, md) > 0;
-    case Alg::kEdDSA: return false;  // EdDSA has no pre-hashed form
+    case Alg::kES256:
+      return EVP_PKEY_CTX_set_signature_md(ctx, md) > 0;
+    case Alg::kEdDSA:
+      return false;  // EdDSA has no pre-hashed form
   }
   return false;
 }
@@ -114,22 +109,30 @@ bool configure_verify(EVP_PKEY_CTX* ctx, Alg alg) {
 // A verify-initialised context over a SHA-256 digest for RS256/PS256/ES256.
 UniquePkeyCtx new_verify_ctx(EVP_PKEY* pkey, Alg alg) {
   UniquePkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || !configure_verify(ctx.get(), alg)) return nullptr;
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || !configure_verify(ctx.get(), alg))
+    return nullptr;
   return ctx;
 }
 
 // Duplicates the key's prepared template when there is one (no algorithm fetch),
 // else builds a fresh context.
 UniquePkeyCtx verify_ctx_for(EVP_PKEY* pkey, Alg alg) {
-  const auto* prepared =
-      static_cast<const detail::PreparedVerify*>(EVP_PKEY_get_ex_data(pkey, detail::prepared_verify_index()));
+  const auto* prepared = static_cast<const detail::PreparedVerify*>(
+      EVP_PKEY_get_ex_data(pkey, detail::prepared_verify_index()));
   if (prepared != nullptr) {
     const EVP_PKEY_CTX* tpl = nullptr;
     switch (alg) {
-      case Alg::kRS256: tpl = prepared->rs256.get(); break;
-      case Alg::kPS256: tpl = prepared->ps256.get(); break;
-      case Alg::kES256: tpl = prepared->es256.get(); break;
-      case Alg::kEdDSA: break;
+      case Alg::kRS256:
+        tpl = prepared->rs256.get();
+        break;
+      case Alg::kPS256:
+        tpl = prepared->ps256.get();
+        break;
+      case Alg::kES256:
+        tpl = prepared->es256.get();
+        break;
+      case Alg::kEdDSA:
+        break;
     }
     if (tpl != nullptr) {
       if (UniquePkeyCtx ctx{EVP_PKEY_CTX_dup(tpl)}) return ctx;
@@ -205,8 +208,8 @@ bool der_to_raw(const unsigned char* der, std::size_t der_len, unsigned char* rs
 
 // ---- per-algorithm verification ----------------------------------------------
 
-JoseStatus verify_prehashed(Alg alg, std::string_view input, const unsigned char* sig, std::size_t sig_len,
-                            EVP_PKEY* pkey) {
+JoseStatus verify_prehashed(Alg alg, std::string_view input, const unsigned char* sig,
+                            std::size_t sig_len, EVP_PKEY* pkey) {
   unsigned char digest[kSha256Bytes];
   if (!sha256_digest(input, digest)) return fail(JoseStatus::kCryptoFailure);
   UniquePkeyCtx ctx = verify_ctx_for(pkey, alg);
@@ -242,7 +245,8 @@ JoseStatus verify_rsa(Alg alg, std::string_view input, std::string_view signatur
 JoseStatus verify_eddsa(std::string_view input, std::string_view signature, EVP_PKEY* pkey) {
   if (signature.size() != kEd25519SigBytes) return JoseStatus::kSignatureMalformed;
   UniqueMdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey, nullptr) != 1) {
+  if (!ctx ||
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey, nullptr) != 1) {
     return fail(JoseStatus::kCryptoFailure);
   }
   if (EVP_DigestVerify(ctx.get(), u8(signature), signature.size(), u8(input), input.size()) != 1) {
@@ -271,7 +275,8 @@ EVP_PKEY_CTX* sign_ctx_for(EVP_PKEY* pkey, Alg alg) {
     if (slot.ctx && slot.pkey == pkey && slot.alg == alg) return slot.ctx.get();
   }
   UniquePkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
-  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || !configure_verify(ctx.get(), alg)) return nullptr;
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 || !configure_verify(ctx.get(), alg))
+    return nullptr;
   Slot& slot = slots[next++ % slots.size()];
   slot = Slot{pkey, alg, std::move(ctx)};
   return slot.ctx.get();
@@ -279,12 +284,14 @@ EVP_PKEY_CTX* sign_ctx_for(EVP_PKEY* pkey, Alg alg) {
 
 std::expected<std::string, JoseStatus> sign_eddsa(std::string_view input, EVP_PKEY* pkey) {
   UniqueMdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey, nullptr) != 1) {
+  if (!ctx ||
+      EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey, nullptr) != 1) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
   std::string sig(kEd25519SigBytes, '\0');
   std::size_t len = sig.size();
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, u8(input), input.size()) != 1 ||
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, u8(input),
+                     input.size()) != 1 ||
       len != kEd25519SigBytes) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
@@ -304,7 +311,8 @@ std::expected<std::string, JoseStatus> sign_raw(Alg alg, std::string_view input,
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
   std::string sig(len, '\0');
-  if (EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, digest, sizeof digest) != 1) {
+  if (EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, digest,
+                    sizeof digest) != 1) {
     return std::unexpected(fail(JoseStatus::kCryptoFailure));
   }
   sig.resize(len);
@@ -318,10 +326,13 @@ std::expected<std::string, JoseStatus> sign_raw(Alg alg, std::string_view input,
 
 JoseStatus map_json_error(JsonError e, JoseStatus not_json, JoseStatus not_object) {
   switch (e) {
-    case JsonError::kNotObject: return not_object;
-    case JsonError::kDuplicateMember: return JoseStatus::kDuplicateMember;
+    case JsonError::kNotObject:
+      return not_object;
+    case JsonError::kDuplicateMember:
+      return JoseStatus::kDuplicateMember;
     case JsonError::kSyntax:
-    case JsonError::kTooDeep: return not_json;
+    case JsonError::kTooDeep:
+      return not_json;
   }
   return not_json;
 }
@@ -373,7 +384,8 @@ std::expected<ParsedJws, JoseStatus> parse_compact(std::string_view token, AlgSe
     const std::string_view header_b64 = token.substr(0, dot1);
     const std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
     const std::string_view signature_b64 = token.substr(dot2 + 1);
-    if (header_b64.empty() || payload_b64.empty()) return std::unexpected(JoseStatus::kTokenMalformed);
+    if (header_b64.empty() || payload_b64.empty())
+      return std::unexpected(JoseStatus::kTokenMalformed);
 
     // ---- header
     auto header_text = base64url_decode(header_b64);
@@ -416,8 +428,8 @@ std::expected<ParsedJws, JoseStatus> parse_compact(std::string_view token, AlgSe
     if (!payload_text) return std::unexpected(JoseStatus::kBase64Invalid);
     auto payload = parse_strict_object(*payload_text);
     if (!payload) {
-      return std::unexpected(
-          map_json_error(payload.error(), JoseStatus::kPayloadNotJson, JoseStatus::kPayloadNotObject));
+      return std::unexpected(map_json_error(payload.error(), JoseStatus::kPayloadNotJson,
+                                            JoseStatus::kPayloadNotObject));
     }
 
     // ---- signature
@@ -440,14 +452,18 @@ JoseStatus verify_signature(const ParsedJws& jws, const Jwk& key) {
   return verify_raw(jws.alg, jws.signing_input, jws.signature, key);
 }
 
-JoseStatus verify_raw(Alg alg, std::string_view signing_input, std::string_view signature, const Jwk& key) {
+JoseStatus verify_raw(Alg alg, std::string_view signing_input, std::string_view signature,
+                      const Jwk& key) {
   if (!key.fits(alg)) return JoseStatus::kKeyAlgMismatch;
   EVP_PKEY* pkey = key.pkey();
   switch (alg) {
     case Alg::kRS256:
-    case Alg::kPS256: return verify_rsa(alg, signing_input, signature, pkey);
-    case Alg::kES256: return verify_es256(signing_input, signature, pkey);
-    case Alg::kEdDSA: return verify_eddsa(signing_input, signature, pkey);
+    case Alg::kPS256:
+      return verify_rsa(alg, signing_input, signature, pkey);
+    case Alg::kES256:
+      return verify_es256(signing_input, signature, pkey);
+    case Alg::kEdDSA:
+      return verify_eddsa(signing_input, signature, pkey);
   }
   return JoseStatus::kAlgUnsupported;
 }
@@ -487,7 +503,8 @@ std::expected<std::string, JoseStatus> sign_object_json(const Jwk& private_key, 
 
 }  // namespace
 
-std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg alg, std::string_view payload_json,
+std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg alg,
+                                                    std::string_view payload_json,
                                                     std::optional<std::string_view> typ,
                                                     const boost::json::object& extra_header) {
   try {
@@ -495,8 +512,8 @@ std::expected<std::string, JoseStatus> sign_compact(const Jwk& private_key, Alg 
     if (!private_key.fits(alg)) return std::unexpected(JoseStatus::kKeyAlgMismatch);
     // Never emit a token our own parser would refuse.
     if (auto payload = parse_strict_object(payload_json); !payload) {
-      return std::unexpected(
-          map_json_error(payload.error(), JoseStatus::kPayloadNotJson, JoseStatus::kPayloadNotObject));
+      return std::unexpected(map_json_error(payload.error(), JoseStatus::kPayloadNotJson,
+                                            JoseStatus::kPayloadNotObject));
     }
     return sign_object_json(private_key, alg, payload_json, typ, extra_header);
   } catch (...) {

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "core/ascii.h"
 #include "core/json.h"
 
 namespace tollgate::core {
@@ -29,22 +30,12 @@ Int sat_sub(Int a, Int b) {
   return r;
 }
 
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // RFC 9068 §4: "at+jwt" or "application/at+jwt", compared case-insensitively.
 bool typ_matches(std::string_view typ, std::string_view required) {
   if (ascii_iequals(typ, required)) return true;
   constexpr std::string_view kPrefix = "application/";
-  return typ.size() == kPrefix.size() + required.size() && ascii_iequals(typ.substr(0, kPrefix.size()), kPrefix) &&
+  return typ.size() == kPrefix.size() + required.size() &&
+         ascii_iequals(typ.substr(0, kPrefix.size()), kPrefix) &&
          ascii_iequals(typ.substr(kPrefix.size()), required);
 }
 
@@ -61,7 +52,8 @@ Presence numeric_date(const json::object& payload, std::string_view name, Int& o
 }
 
 // An optional string claim: kOk when absent or a string.
-JoseStatus optional_string(const json::object& payload, std::string_view name, const json::string*& out) {
+JoseStatus optional_string(const json::object& payload, std::string_view name,
+                           const json::string*& out) {
   out = nullptr;
   const json::value* v = payload.if_contains(name);
   if (v == nullptr) return JoseStatus::kOk;
@@ -71,7 +63,8 @@ JoseStatus optional_string(const json::object& payload, std::string_view name, c
 
 }  // namespace
 
-JoseStatus check_claims(const boost::json::object& payload, const VerifyPolicy& policy, TimePoint now) {
+JoseStatus check_claims(const boost::json::object& payload, const VerifyPolicy& policy,
+                        TimePoint now) {
   const Int now_s = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
   const Int skew = policy.clock_skew.count() < 0 ? 0 : policy.clock_skew.count();
 
@@ -109,17 +102,22 @@ JoseStatus check_claims(const boost::json::object& payload, const VerifyPolicy& 
   // exp: the first instant at which the token is no longer valid (RFC 7519 §4.1.4).
   Int exp = 0;
   switch (numeric_date(payload, "exp", exp)) {
-    case Presence::kAbsent: return JoseStatus::kExpMissing;
-    case Presence::kWrongType: return JoseStatus::kClaimWrongType;
-    case Presence::kPresent: break;
+    case Presence::kAbsent:
+      return JoseStatus::kExpMissing;
+    case Presence::kWrongType:
+      return JoseStatus::kClaimWrongType;
+    case Presence::kPresent:
+      break;
   }
   if (now_s >= sat_add(exp, skew)) return JoseStatus::kExpired;
 
   // nbf
   Int nbf = 0;
   switch (numeric_date(payload, "nbf", nbf)) {
-    case Presence::kAbsent: break;
-    case Presence::kWrongType: return JoseStatus::kClaimWrongType;
+    case Presence::kAbsent:
+      break;
+    case Presence::kWrongType:
+      return JoseStatus::kClaimWrongType;
     case Presence::kPresent:
       if (now_s < sat_sub(nbf, skew)) return JoseStatus::kNotYetValid;
       break;
@@ -156,15 +154,18 @@ std::expected<VerifiedJwt, JoseStatus> verify_jwt(std::string_view token, const 
     if (!parsed) return std::unexpected(parsed.error());
     ParsedJws& jws = *parsed;
 
-    const Jwk* key = keys.select(jws.kid ? std::optional<std::string_view>(*jws.kid) : std::nullopt, jws.alg);
+    const Jwk* key =
+        keys.select(jws.kid ? std::optional<std::string_view>(*jws.kid) : std::nullopt, jws.alg);
     if (key == nullptr) return std::unexpected(JoseStatus::kKidUnknown);
     if (!key->fits(jws.alg)) return std::unexpected(JoseStatus::kKeyAlgMismatch);
     if (JoseStatus s = verify_signature(jws, *key); s != JoseStatus::kOk) return std::unexpected(s);
 
     if (!policy.required_typ.empty()) {
-      if (!jws.typ || !typ_matches(*jws.typ, policy.required_typ)) return std::unexpected(JoseStatus::kTypInvalid);
+      if (!jws.typ || !typ_matches(*jws.typ, policy.required_typ))
+        return std::unexpected(JoseStatus::kTypInvalid);
     }
-    if (JoseStatus s = check_claims(jws.payload, policy, now); s != JoseStatus::kOk) return std::unexpected(s);
+    if (JoseStatus s = check_claims(jws.payload, policy, now); s != JoseStatus::kOk)
+      return std::unexpected(s);
 
     const json::object& p = jws.payload;
     VerifiedJwt out;
@@ -186,7 +187,8 @@ std::expected<VerifiedJwt, JoseStatus> verify_jwt(std::string_view token, const 
     out.nbf = get_int(p, "nbf");
 
     const json::string* client_id = nullptr;
-    if (JoseStatus s = optional_string(p, "client_id", client_id); s != JoseStatus::kOk) return std::unexpected(s);
+    if (JoseStatus s = optional_string(p, "client_id", client_id); s != JoseStatus::kOk)
+      return std::unexpected(s);
     if (client_id != nullptr) out.client_id = sv(*client_id);
 
     if (const json::value* scope = p.if_contains("scope")) {

@@ -4,37 +4,12 @@
 #include <ctime>
 
 #include "core/crypto.h"
+#include "http/html.h"
 
 namespace tollgate::network {
 namespace {
 
 namespace bhttp = http::bhttp;
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string hhmm(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -76,15 +51,15 @@ std::string inbox_html(std::string_view msisdn, const std::vector<InboxMessage>&
       "border-radius:10px;border:0;font-size:.95rem}.y{background:#30d158}.n{background:#ff453a;"
       "color:#fff}</style>"
       "</head><body><main><h1>Messages &middot; ";
-  h += escape(msisdn);
+  h += http::html_escape(msisdn);
   h += "</h1>";
   if (messages.empty()) h += "<p class=\"from\">No messages.</p>";
   for (const auto& m : messages) {
-    h += "<div class=\"m\"><div class=\"from\">" + escape(m.from) + " &middot; " + hhmm(m.at) +
-         "</div><div>" + escape(m.text) + "</div>";
+    h += "<div class=\"m\"><div class=\"from\">" + http::html_escape(m.from) + " &middot; " +
+         hhmm(m.at) + "</div><div>" + http::html_escape(m.text) + "</div>";
     if (!m.action_url.empty()) {
-      h += "<form method=\"post\" action=\"" + escape(m.action_url) +
-           "\"><input type=\"hidden\" name=\"token\" value=\"" + escape(m.token) +
+      h += "<form method=\"post\" action=\"" + http::html_escape(m.action_url) +
+           "\"><input type=\"hidden\" name=\"token\" value=\"" + http::html_escape(m.token) +
            "\"><div class=\"b\"><button class=\"n\" name=\"decision\" value=\"deny\">Deny</button>"
            "<button class=\"y\" name=\"decision\" value=\"allow\">Approve</button></div></form>";
     }
