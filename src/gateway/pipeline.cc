@@ -38,7 +38,7 @@ std::string fresh_correlator() {
   };
   thread_local Gen gen;
   std::uint64_t hi = gen.next(), lo = gen.next();
-  hi = (hi & ~0xF000ull) | 0x4000ull;                       // version 4
+  hi = (hi & ~0xF000ull) | 0x4000ull;                          // version 4
   lo = (lo & ~0xC000000000000000ull) | 0x8000000000000000ull;  // variant 10
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');
@@ -147,6 +147,8 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     d.record.jti = verified->jwt.jti;
     auto identity = identity_of(verified->jwt);
     if (!identity) return refuse(std::move(d), Refusal::kInvalidToken, kReasonClaimUnsafe);
+    if (identity->client_id.empty())
+      return refuse(std::move(d), Refusal::kInvalidToken, kReasonClientMissing);
     if (!resolve_subject(verified->jwt, *identity))
       return refuse(std::move(d), Refusal::kInvalidToken, kReasonSubjectUnsealable);
     fresh.emplace(TokenCache::Entry{std::move(*verified), std::move(*identity)});

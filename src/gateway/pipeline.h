@@ -4,7 +4,8 @@
 //   x-correlator check (invalid -> 400; absent -> a fresh UUID; echoed on every
 //   response, errors included) -> route match (404 / 405 / 400) -> bearer token
 //   from the Authorization header (401 / 400) -> signature and claims for the
-//   route's product (401) -> the route's scope rule (403) -> forward.
+//   route's product, a jti and a client (client_id or azp) included (401) ->
+//   the route's scope rule (403) -> forward.
 //
 // The result is either a refusal (a complete response) or a forward decision
 // (the upstream name and the request already rewritten for it), plus the
@@ -74,6 +75,10 @@ Decision decide(http::Request&& request, const PipelineContext& context);
 inline constexpr std::string_view kReasonCorrelatorInvalid = "correlator_invalid";
 inline constexpr std::string_view kReasonScopeInsufficient = "scope_insufficient";
 inline constexpr std::string_view kReasonClaimUnsafe = "claim_unsafe_for_header";
+// A token that names no client (neither client_id, RFC 9068 §2.2, nor azp): the
+// block list, the client revocations, the rate limit and the network's resource
+// ownership all key on the client, so such a token is refused (401 invalid_token).
+inline constexpr std::string_view kReasonClientMissing = "client_id_missing";
 inline constexpr std::string_view kReasonClientBlocked = "client_blocked";
 inline constexpr std::string_view kReasonRateLimited = "rate_limited";
 // Retry-After when no fresh revocation state is available: about one poll of the feed.

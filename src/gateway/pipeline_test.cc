@@ -104,6 +104,32 @@ TEST_F(PipelineTest, Rs256TokenForwards) {
   EXPECT_TRUE(run_token(mint(good_claims(), keys().rsa, core::Alg::kRS256)).forwards());
 }
 
+// RFC 9068 §2.2 claims the gateway relies on: a token without a jti cannot be
+// revoked on its own, one without a client (client_id, or azp from a generic IdP)
+// escapes the block list, the client revocations, the per-client rate limit and
+// the network's resource ownership; both are refused. azp alone names the client.
+TEST_F(PipelineTest, TokenWithoutJtiOrClientIs401) {
+  auto no_jti = good_claims();
+  no_jti.erase("jti");
+  EXPECT_EQ(expect_401(run_token(mint(no_jti))), "jti_missing");
+  auto empty_jti = good_claims();
+  empty_jti["jti"] = "";
+  EXPECT_EQ(expect_401(run_token(mint(empty_jti))), "jti_missing");
+
+  auto no_client = good_claims();
+  no_client.erase("client_id");
+  EXPECT_EQ(expect_401(run_token(mint(no_client))), "client_id_missing");
+  auto empty_client = good_claims();
+  empty_client["client_id"] = "";
+  EXPECT_EQ(expect_401(run_token(mint(empty_client))), "client_id_missing");
+
+  auto azp = no_client;
+  azp["azp"] = "idp-app-7";
+  const Decision d = run_token(mint(azp));
+  ASSERT_TRUE(d.forwards()) << d.record.reason;
+  EXPECT_EQ(forwarded(d)["x-tollgate-client-id"], "idp-app-7");
+}
+
 // exp is enforced with the issuer's clock skew: 29 s past is fine, 30 s past is expired.
 TEST_F(PipelineTest, ExpiredTokenIs401) {
   auto c = good_claims();

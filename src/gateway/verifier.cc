@@ -119,6 +119,7 @@ core::VerifyPolicy make_policy(const IssuerConfig& issuer, const catalog::Produc
     if (a != product.audience) p.audiences.push_back(a);
   p.clock_skew = pp && pp->clock_skew ? *pp->clock_skew : issuer.clock_skew;
   p.required_typ = issuer.required_typ;
+  p.require_jti = true;  // RFC 9068 §2.2: without one, a token cannot be revoked on its own
   if (pp && pp->max_token_age) p.max_age = *pp->max_token_age;
   return p;
 }

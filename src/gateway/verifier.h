@@ -41,8 +41,8 @@ namespace tollgate::gateway {
 // A token that passed every check for one product, and how long that stays true.
 struct VerifiedToken {
   core::VerifiedJwt jwt;
-  std::size_t issuer = 0;      // index into GatewayConfig::issuers
-  core::TimePoint valid_from;  // now < valid_from: nbf or iat still in the future (with skew)
+  std::size_t issuer = 0;       // index into GatewayConfig::issuers
+  core::TimePoint valid_from;   // now < valid_from: nbf or iat still in the future (with skew)
   core::TimePoint valid_until;  // now >= valid_until: expired or too old (with skew)
 };
 
@@ -65,6 +65,7 @@ class Verifier {
 };
 
 // The policy used for (issuer, product): exposed for tests and for `tollgate lint`.
+// A jti is always required (RFC 9068 §2.2; revocation is by jti).
 core::VerifyPolicy make_policy(const IssuerConfig& issuer, const catalog::Product& product,
                                const ProductPolicy* product_policy = nullptr);
 

@@ -86,3 +86,32 @@ def test_our_tokens_still_accepted_beside_foreign_issuer(foreign):
     r = requests.post(t.gw + "/sim-swap/v2/check", json={"phoneNumber": "+34600000001"},
                       headers={"Authorization": "Bearer " + t.token()}, timeout=5)
     assert r.status_code == 200, r.text
+
+
+
+def mint_without(key, *names, **over):
+    """mint() with the claims `names` left out."""
+    claims = jwt.decode(mint(key, **over), options={"verify_signature": False})
+    for n in names:
+        claims.pop(n)
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": "ext-1", "typ": "at+jwt"})
+
+
+def test_foreign_token_without_jti_or_client_refused(foreign):
+    """RFC 9068 §2.2 requires jti and client_id: a token without a jti could not be
+    revoked, one naming no client (no client_id, no azp) would escape the block list,
+    the per-client rate limit and QoD session ownership. Both are 401 invalid_token
+    (reasons jti_missing / client_id_missing in the access log); azp alone is enough."""
+    t, key = foreign
+    for tok, reason in ((mint_without(key, "jti"), "jti_missing"),
+                        (mint_without(key, "client_id"), "client_id_missing")):
+        r = requests.post(t.gw + "/sim-swap/v2/check", json={"phoneNumber": "+34600000002"},
+                          headers={"Authorization": "Bearer " + tok}, timeout=5)
+        assert r.status_code == 401, r.text
+        assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+        assert r.json()["code"] == "UNAUTHENTICATED"
+        assert f'"reason":"{reason}"' in t.wait_log(f'"reason":"{reason}"')
+    r = requests.post(t.gw + "/sim-swap/v2/check", json={"phoneNumber": "+34600000002"},
+                      headers={"Authorization": "Bearer " + mint_without(key, "client_id", azp="partner-app")},
+                      timeout=5)
+    assert r.status_code == 200, r.text
