@@ -2,7 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <cstdio>
+#include <charconv>
 #include <thread>
 
 #include "catalog/yaml_util.h"
@@ -32,10 +32,13 @@ std::string esc(std::string_view v) {
   return out;
 }
 
+// The shortest text that reads back as v ("0.00025", not "%.17g"'s
+// "0.00025000000000000001"): histogram `le` labels are matched as written by
+// selectors such as {le="0.00025"}.
 std::string num(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
+  return std::string(buf, r.ptr);
 }
 
 struct Writer {
@@ -44,6 +47,12 @@ struct Writer {
     out += core::strf("# HELP {} {}\n# TYPE {} {}\n", name, text, name, type);
   }
   void line(std::string_view name, std::string_view labels, double v) {
+    sample(name, labels, num(v));
+  }
+  void line(std::string_view name, std::string_view labels, std::uint64_t v) {
+    sample(name, labels, std::to_string(v));  // a count as an integer, never "1e+06"
+  }
+  void sample(std::string_view name, std::string_view labels, std::string_view value) {
     out.append(name);
     if (!labels.empty()) {
       out.push_back('{');
@@ -51,11 +60,8 @@ struct Writer {
       out.push_back('}');
     }
     out.push_back(' ');
-    out += num(v);
+    out.append(value);
     out.push_back('\n');
-  }
-  void line(std::string_view name, std::string_view labels, std::uint64_t v) {
-    line(name, labels, static_cast<double>(v));
   }
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "gateway/admin.h"
 #include "gateway/test_util.h"
 #include "http/camara.h"
 #include "http/test_support.h"
@@ -295,6 +296,29 @@ TEST_F(GatewayTest, AdminEndpoints) {
   EXPECT_EQ(doc.at("generation").as_int64(), 1);
   EXPECT_EQ(admin("/healthz")->body(), R"({"status":"ok"})");
   EXPECT_EQ(admin("/nope")->result_int(), 404u);
+}
+
+// Numbers in the Prometheus text are the shortest that read back exactly: the
+// histogram's `le` labels as written in the bucket table ({le="0.00025"}, as a
+// selector would name them, not %.17g's "0.00025000000000000001"), counts as
+// integers (never "1e+06").
+TEST(GatewayMetricsText, ShortestNumbersAndIntegerCounts) {
+  GatewayStats s;
+  s.requests.latency_buckets[0] = 1'000'000;
+  s.requests.latency_count = 1'000'000;
+  s.requests.latency_sum_ms = 25;
+  const std::string t = render_prometheus(s);
+  for (const char* line :
+       {"tollgate_gateway_request_duration_seconds_bucket{le=\"0.0001\"} 1000000\n",
+        "tollgate_gateway_request_duration_seconds_bucket{le=\"0.00025\"} 1000000\n",
+        "tollgate_gateway_request_duration_seconds_bucket{le=\"0.0025\"} 1000000\n",
+        "tollgate_gateway_request_duration_seconds_bucket{le=\"10\"} 1000000\n",
+        "tollgate_gateway_request_duration_seconds_bucket{le=\"+Inf\"} 1000000\n",
+        "tollgate_gateway_request_duration_seconds_sum 0.025\n",
+        "tollgate_gateway_request_duration_seconds_count 1000000\n"})
+    EXPECT_NE(t.find(line), std::string::npos) << line << "\n" << t;
+  EXPECT_EQ(t.find("00000000001"), std::string::npos) << t;
+  EXPECT_EQ(t.find("e+"), std::string::npos) << t;
 }
 
 // A reload swaps the policy while a keep-alive connection stays open: the next request on it
