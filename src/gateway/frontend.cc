@@ -420,12 +420,23 @@ void ClientConnection::on_written(const error_code& ec, bool keep_alive) {
 }
 
 void ClientConnection::fail_request(unsigned status, std::string_view message) {
+  // A valid x-correlator among the header fields parsed so far (a body too large,
+  // e.g. by its Content-Length, malformed or late) is echoed like on every other
+  // answer (CAMARA: errors included); an invalid or repeated one is not.
+  std::string correlator;
+  if (parser_) {
+    const auto& req = parser_->get();
+    const auto range = req.equal_range(http::kCorrelatorHeader);
+    if (range.first != range.second && std::next(range.first) == range.second &&
+        http::valid_correlator(range.first->value()))
+      correlator = std::string(range.first->value());
+  }
   parser_.reset();
   state_.correlator.clear();
   state_.version = 11;
   state_.keep_alive = false;
   state_.head = false;
-  write_response(http::default_error(status, message), {}, 11, false, false, out_);
+  write_response(http::default_error(status, message), correlator, 11, false, false, out_);
   if (buffer_) buffer_->clear();
   write_out(false);
 }

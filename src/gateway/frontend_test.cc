@@ -190,7 +190,25 @@ TEST_F(FrontendTest, LimitsAnsweredAndClosed) {
     auto r = c.read_response();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->result_int(), 413u);
-    EXPECT_EQ(r->body(), R"({"status":413,"code":"INVALID_ARGUMENT","message":"Request body too large"})");
+    EXPECT_EQ(r->body(),
+              R"({"status":413,"code":"INVALID_ARGUMENT","message":"Request body too large"})");
+  }
+  {  // the header was read: its x-correlator is echoed on the refusal (an invalid one is not)
+    auto c = client();
+    ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nx-correlator: big-1\r\nContent-Length: 17\r\n\r\n" +
+                       std::string(17, 'b')));
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 413u);
+    EXPECT_EQ((*r)["x-correlator"], "big-1");
+    auto bad = client();
+    ASSERT_TRUE(
+        bad.send("POST / HTTP/1.1\r\nx-correlator: not valid!\r\nContent-Length: 17\r\n\r\n" +
+                 std::string(17, 'b')));
+    r = bad.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 413u);
+    EXPECT_EQ(r->count("x-correlator"), 0u);
   }
   {
     auto c = client();
