@@ -17,6 +17,7 @@
 #include "authz/config.h"
 #include "authz/governance.h"
 #include "authz/keys.h"
+#include "authz/oauth_response.h"
 #include "authz/service.h"
 #include "core/clock.h"
 #include "gateway/config.h"
@@ -187,7 +188,11 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     authz_service = authz::with_admin_api(
         std::move(authz_service), make_admin_api(acfg, cfg.data_dir, catalog, clients, *governance, clock));
     // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
-    authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0);
+    // Refusals of the HTTP layer (413, 431, 408, 400) in RFC 6749 §5.2 form, not CAMARA's.
+    http::ServerLimits authz_limits;
+    authz_limits.render_error = authz::oauth_server_error;
+    authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0,
+                                                 std::move(authz_limits));
     authz_server->start();
     sweeper = start_sweeper(cfg.data_dir, clock);  // expired grant rows and revocations (authz/purge.h)
   }

@@ -76,6 +76,13 @@ namespace {
 const core::AlgSet kAssertionAlgs{core::Alg::kRS256, core::Alg::kPS256, core::Alg::kES256,
                                   core::Alg::kEdDSA};
 
+// RFC 6749 §3.1/§3.2: "Parameters sent without a value MUST be treated as if they
+// were omitted from the request." The value, or null when absent or empty.
+const std::string* param(const http::Form& form, std::string_view name) {
+  const auto it = form.find(name);
+  return it == form.end() || it->second.empty() ? nullptr : &it->second;
+}
+
 std::unexpected<ClientAuthFailure> failure(ClientAuthError e, AuthMethod m, std::string id = {},
                                            std::string detail = {}, std::string kid = {}) {
   return std::unexpected(ClientAuthFailure{e, m, std::move(id), std::move(detail), std::move(kid)});
@@ -89,9 +96,9 @@ std::string presented_client_id(const http::Request& request, const http::Form& 
     if (auto basic = http::parse_basic_auth(request[bhttp::field::authorization]))
       return std::move(basic->user);
   }
-  if (auto id = form.find("client_id"); id != form.end()) return id->second;
-  if (auto jwt = form.find("client_assertion"); jwt != form.end()) {
-    if (auto parsed = core::parse_compact(jwt->second, kAssertionAlgs))
+  if (const std::string* id = param(form, "client_id")) return *id;
+  if (const std::string* jwt = param(form, "client_assertion")) {
+    if (auto parsed = core::parse_compact(*jwt, kAssertionAlgs))
       if (auto iss = core::get_string(parsed->payload, "iss")) return std::string(*iss);
   }
   return {};
@@ -114,37 +121,36 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::authe
     std::span<const std::string> audiences) const {
   namespace bhttp = boost::beast::http;
   const auto n_auth = request.count(bhttp::field::authorization);
-  const auto form_id = form.find("client_id");
-  const auto form_secret = form.find("client_secret");
-  const bool assertion =
-      form.contains("client_assertion") || form.contains("client_assertion_type");
+  const std::string* form_id = param(form, "client_id");
+  const std::string* form_secret = param(form, "client_secret");
+  const bool assertion = param(form, "client_assertion") || param(form, "client_assertion_type");
   std::string client_id, secret;
   AuthMethod method = AuthMethod::kNone;
 
   if (n_auth > 1)
     return failure(ClientAuthError::kRepeatedAuthorization, AuthMethod::kClientSecretBasic);
   if (assertion) {
-    if (n_auth == 1 || form_secret != form.end())
+    if (n_auth == 1 || form_secret)
       return failure(ClientAuthError::kMultipleMethods, AuthMethod::kPrivateKeyJwt);
     return with_assertion(form, audiences);
   }
   if (n_auth == 1) {
     method = AuthMethod::kClientSecretBasic;
-    if (form_secret != form.end()) return failure(ClientAuthError::kMultipleMethods, method);
+    if (form_secret) return failure(ClientAuthError::kMultipleMethods, method);
     auto basic = http::parse_basic_auth(request[bhttp::field::authorization]);
     if (!basic) return failure(ClientAuthError::kMalformedBasic, method);
     client_id = std::move(basic->user);
     secret = std::move(basic->password);
-    if (form_id != form.end() && form_id->second != client_id)
+    if (form_id && *form_id != client_id)
       return failure(ClientAuthError::kClientIdMismatch, method, client_id);
-  } else if (form_secret != form.end()) {
+  } else if (form_secret) {
     method = AuthMethod::kClientSecretPost;
-    if (form_id == form.end()) return failure(ClientAuthError::kSecretWithoutClientId, method);
-    client_id = form_id->second;
-    secret = form_secret->second;
+    if (!form_id) return failure(ClientAuthError::kSecretWithoutClientId, method);
+    client_id = *form_id;
+    secret = *form_secret;
   } else {
     return failure(ClientAuthError::kNoCredentials, AuthMethod::kNone,
-                   form_id != form.end() ? form_id->second : std::string());
+                   form_id ? *form_id : std::string());
   }
   if (client_id.empty()) return failure(ClientAuthError::kUnknownClient, method);
 
@@ -168,18 +174,17 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::authe
 std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::with_assertion(
     const http::Form& form, std::span<const std::string> audiences) const {
   constexpr AuthMethod m = AuthMethod::kPrivateKeyJwt;
-  const auto type = form.find("client_assertion_type");
-  const auto jwt = form.find("client_assertion");
-  const auto form_id = form.find("client_id");
-  std::string presented = form_id != form.end() ? form_id->second : std::string();
-  if (type == form.end() || jwt == form.end())
-    return failure(ClientAuthError::kAssertionIncomplete, m, presented);
-  if (type->second != kJwtBearerAssertionType)
+  const std::string* type = param(form, "client_assertion_type");
+  const std::string* jwt = param(form, "client_assertion");
+  const std::string* form_id = param(form, "client_id");
+  std::string presented = form_id ? *form_id : std::string();
+  if (!type || !jwt) return failure(ClientAuthError::kAssertionIncomplete, m, presented);
+  if (*type != kJwtBearerAssertionType)
     return failure(ClientAuthError::kAssertionTypeUnsupported, m, presented);
 
   // Parse before any lookup: only the claimed issuer is read here; nothing is
   // trusted until core::verify_jwt has checked the signature.
-  auto parsed = core::parse_compact(jwt->second, kAssertionAlgs);
+  auto parsed = core::parse_compact(*jwt, kAssertionAlgs);
   if (!parsed)
     return failure(ClientAuthError::kAssertionMalformed, m, presented,
                    std::string(core::to_string(parsed.error())));
@@ -187,7 +192,7 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::with_
   const auto iss = core::get_string(parsed->payload, "iss");
   if (!iss || iss->empty())
     return failure(ClientAuthError::kAssertionInvalid, m, presented, "iss_missing", kid);
-  if (form_id != form.end() && form_id->second != *iss)
+  if (form_id && *form_id != *iss)
     return failure(ClientAuthError::kClientIdMismatch, m, presented, {}, kid);
   const std::string client_id(*iss);
 
@@ -214,11 +219,11 @@ std::expected<AuthenticatedClient, ClientAuthFailure> ClientAuthenticator::with_
   policy.require_sub = true;
   policy.require_jti = true;
   const core::TimePoint now = clock_.now();
-  auto verified = core::verify_jwt(jwt->second, **keys, policy, now);
+  auto verified = core::verify_jwt(*jwt, **keys, policy, now);
   if (!verified && verified.error() == core::JoseStatus::kKidUnknown && !client.jwks_uri.empty()) {
     // The client may have rotated its keys: refetch its jwks_uri (rate-limited) and retry once.
     if (auto fresh = keys_->keys(client, /*refresh=*/true); fresh && *fresh != *keys)
-      verified = core::verify_jwt(jwt->second, **fresh, policy, now);
+      verified = core::verify_jwt(*jwt, **fresh, policy, now);
   }
   if (!verified)
     return failure(ClientAuthError::kAssertionInvalid, m, client_id,

@@ -10,7 +10,9 @@
 // - Exactly one method per request: a Basic header, a client_secret parameter and
 //   a client_assertion are mutually exclusive (invalid_request), as are two
 //   Authorization headers. A client_id parameter must name the same client as
-//   the Basic user or the assertion's iss.
+//   the Basic user or the assertion's iss. A credential parameter sent with an
+//   empty value counts as omitted (RFC 6749 §3.2), so `client_secret=` next to
+//   Basic is no second method and `client_id=` no mismatch.
 // - Secrets are compared with core::verify_secret (constant time); an unknown
 //   client is checked against a dummy hash so that its timing matches a wrong
 //   secret. The secret is checked before "disabled" and "method registered", so

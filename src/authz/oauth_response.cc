@@ -26,8 +26,16 @@ http::Response oauth_error(const http::Request& req, unsigned status, std::strin
   if (status == 401) res.set(bhttp::field::www_authenticate, "Basic realm=\"tollgate\"");
   if (status == 503) res.set(bhttp::field::retry_after, "1");
   if (status == 429)
-    res.set(bhttp::field::retry_after, std::to_string(std::max<std::int64_t>(1, retry_after.count())));
+    res.set(bhttp::field::retry_after,
+            std::to_string(std::max<std::int64_t>(1, retry_after.count())));
   return res;
+}
+
+http::Response oauth_server_error(unsigned status, std::string_view message) {
+  http::Request req;
+  req.version(11);
+  req.keep_alive(false);
+  return oauth_error(req, status, "invalid_request", message);
 }
 
 }  // namespace tollgate::authz

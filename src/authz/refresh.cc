@@ -3,7 +3,9 @@
 // token of the same family and retires the old one; presenting a retired
 // token revokes the whole family (store::RefreshTokenStore::use). No new token
 // when the consent was withdrawn or the client's access changed (invalid_grant).
-// A `scope` parameter may narrow the API scopes, never widen them.
+// A `scope` parameter may narrow the API scopes, never widen them; a narrowed
+// scope must still be a valid 3-legged scope (a purpose, an API scope), else
+// invalid_scope.
 #include "authz/three_legged_impl.h"
 #include "core/crypto.h"
 #include "http/log.h"
@@ -42,9 +44,16 @@ http::Response ThreeLeggedImpl::token_refresh(const http::Request& req, const ht
     scope_text = asked->to_string();
   }
   auto scope = decide_three_legged(*catalog_, client, scope_text);
-  if (!scope)
+  if (!scope) {
+    // A narrowed scope that lost its purpose or every API scope is the request's
+    // fault (RFC 6749 §5.2 invalid_scope); a refused API scope or purpose means
+    // the client's registration or the catalog changed since the grant.
+    const ScopeProblem p = scope.error().problem;
+    if (has(form, "scope") && p != ScopeProblem::kRefused && p != ScopeProblem::kUnknownPurpose)
+      return refuse("invalid_scope", scope.error().description, "scope_narrowed_invalid");
     return refuse("invalid_grant", "the client may no longer be granted this scope",
                   "scope_no_longer_allowed");
+  }
 
   auto in_force = consent_in_force(rec.grant);
   if (!in_force) return oauth_error(req, in_force.error());

@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "authz/client_auth.h"
-#include "authz/three_legged.h"
 #include "authz/governance.h"
+#include "authz/three_legged.h"
 #include "authz/token_service.h"
 #include "http/form.h"
 #include "http/log.h"
@@ -67,7 +67,7 @@ OAuthAnswer to_oauth(Refusal r, std::string detail = {}) {
     case Refusal::kGrantTypeMissing:
       return {400, "invalid_request", "grant_type is required"};
     case Refusal::kGrantTypeUnsupported:
-      return {400, "unsupported_grant_type", "supported grant types: client_credentials"};
+      return {400, "unsupported_grant_type", std::move(detail)};
     case Refusal::kClientAuth:
       return {401, "invalid_client", "client authentication failed"};
     case Refusal::kGrantNotAllowed:
@@ -143,31 +143,35 @@ class AuthzServiceImpl final : public AuthzService {
         governance_(std::move(governance)),
         three_legged_(std::move(three_legged)),
         tokens_(config_.issuer, std::move(keys), clock),
-        metadata_(build_metadata()) {}
+        metadata_(build_metadata()),
+        unsupported_grant_(unsupported_grant_text(metadata_)) {}
 
   http::Response handle(const http::Request& req, const http::ConnectionInfo& info) override {
     const std::string_view path = path_of(req.target());
-    const bool get = req.method() == bhttp::verb::get;
+    // HEAD wherever GET (RFC 9110 §9.3.2): the HTTP layer sends the headers only.
+    const bool get = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
     if (path == kTokenPath) {
       if (req.method() != bhttp::verb::post)
         return method_not_allowed(req, "POST", to_oauth(Refusal::kMethodNotAllowed).description);
       return token(req, info);
     }
     if (path == kJwksPath) {
-      if (!get) return method_not_allowed(req, "GET", "this resource accepts GET only");
+      if (!get) return method_not_allowed(req, "GET, HEAD", "this resource accepts GET only");
       http::Response res = json_response(req, 200, tokens_.keys().jwks_json());
       res.set(Field::cache_control, kPublicCache);
       return res;
     }
     if (path == kOAuthMetadataPath || path == kOidcMetadataPath) {
-      if (!get) return method_not_allowed(req, "GET", "this resource accepts GET only");
+      if (!get) return method_not_allowed(req, "GET, HEAD", "this resource accepts GET only");
       http::Response res = json_response(req, 200, metadata_);
       res.set(Field::cache_control, kPublicCache);
       return res;
     }
-    if (auto r = governance_->route(req, info)) return std::move(*r);  // revoke, introspect, revocations
+    if (auto r = governance_->route(req, info))
+      return std::move(*r);  // revoke, introspect, revocations
     if (three_legged_)
-      if (auto r = three_legged_->handle(req, info)) return std::move(*r);  // authorize, bc-authorize
+      if (auto r = three_legged_->handle(req, info))
+        return std::move(*r);  // authorize, bc-authorize
     http::Response res = json_response(req, 404, R"({"error":"not_found"})");
     res.set(Field::cache_control, "no-store");
     return res;
@@ -193,6 +197,20 @@ class AuthzServiceImpl final : public AuthzService {
     governance_->add_metadata(doc);
     if (three_legged_) three_legged_->add_metadata(doc);
     return boost::json::serialize(doc);
+  }
+
+  // "supported grant types: a, b, ..." from the discovery document's list, so the
+  // unsupported_grant_type description names every grant actually served.
+  static std::string unsupported_grant_text(const std::string& metadata) {
+    std::string out = "supported grant types:";
+    const char* sep = " ";
+    const boost::json::value doc = boost::json::parse(metadata);  // outlives the loop
+    for (const auto& g : doc.at("grant_types_supported").as_array()) {
+      out += sep;
+      out += std::string_view(g.as_string());
+      sep = ", ";
+    }
+    return out;
   }
 
   static std::string remote(const http::ConnectionInfo& info) {
@@ -224,7 +242,7 @@ class AuthzServiceImpl final : public AuthzService {
       return refuse(req, Refusal::kGrantTypeMissing);
     const bool three_legged = grant->second != store::kGrantClientCredentials;
     if (three_legged && !(three_legged_ && three_legged_->handles_grant(grant->second)))
-      return refuse(req, Refusal::kGrantTypeUnsupported);
+      return refuse(req, Refusal::kGrantTypeUnsupported, unsupported_grant_);
     // RFC 7523 §2.1: the assertion may be the client's only authentication.
     if (grant->second == store::kGrantJwtBearer) return three_legged_->jwt_bearer(req, *form, info);
 
@@ -244,7 +262,8 @@ class AuthzServiceImpl final : public AuthzService {
     auto decision = decide_scopes(*catalog_, rec, *requested);
     if (!decision) {
       std::vector<std::string> refused = decision.error().unknown;
-      refused.insert(refused.end(), decision.error().not_allowed.begin(), decision.error().not_allowed.end());
+      refused.insert(refused.end(), decision.error().not_allowed.begin(),
+                     decision.error().not_allowed.end());
       governance_->scope_denied(rec, *requested, refused, store::kGrantClientCredentials);
       return refuse(req, Refusal::kScopeRefused, decision.error().description());
     }
@@ -276,10 +295,11 @@ class AuthzServiceImpl final : public AuthzService {
   const AuthzConfig config_;
   const std::shared_ptr<const catalog::Catalog> catalog_;
   const std::shared_ptr<store::ClientStore> clients_;
-  const std::shared_ptr<Governance> governance_;  // client auth, throttling, audit, revocation
+  const std::shared_ptr<Governance> governance_;     // client auth, throttling, audit, revocation
   const std::shared_ptr<ThreeLegged> three_legged_;  // may be null: client credentials only
   const TokenService tokens_;
-  const std::string metadata_;  // the discovery document, built once
+  const std::string metadata_;           // the discovery document, built once
+  const std::string unsupported_grant_;  // error_description of unsupported_grant_type
 };
 
 }  // namespace

@@ -12,7 +12,9 @@
 //   GET  /.well-known/oauth-authorization-server    RFC 8414 metadata
 //   GET  /.well-known/openid-configuration          the same document (see below)
 //   anything else                               404 {"error":"not_found"}
-// A known path with another method is 405 with `Allow` and an invalid_request body.
+// HEAD is served wherever GET is (RFC 9110 §9.3.2). A known path with another
+// method is 405 with `Allow` and an invalid_request body. unsupported_grant_type
+// names the grants of grant_types_supported.
 //
 // Token endpoint answers: 200 {access_token, token_type:"Bearer", expires_in,
 // scope}; every error is the RFC 6749 §5.2 body {error, error_description},

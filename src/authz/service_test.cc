@@ -4,6 +4,7 @@
 
 #include "authz/admin.h"
 #include "authz/governance.h"
+#include "authz/oauth_response.h"
 #include "authz/test_support.h"
 #include "core/crypto.h"
 #include "core/jwt.h"
@@ -65,14 +66,15 @@ class AuthzServiceTest : public ::testing::Test {
 
   std::shared_ptr<Governance> make_governance(const AuthzConfig& config,
                                               std::shared_ptr<store::ClientStore> clients) {
-    return Governance::open({.config = config,
-                             .data_dir = tmp_.path(),
-                             .catalog = catalog_,
-                             .clients = std::move(clients),
-                             .db = db_,
-                             .keys = *keys_,
-                             .clock = &clock_,
-                             .admin = AdminCredential::from_token("admin-token-for-unit-tests-0123456789")});
+    return Governance::open(
+        {.config = config,
+         .data_dir = tmp_.path(),
+         .catalog = catalog_,
+         .clients = std::move(clients),
+         .db = db_,
+         .keys = *keys_,
+         .clock = &clock_,
+         .admin = AdminCredential::from_token("admin-token-for-unit-tests-0123456789")});
   }
 
   http::Response call(const http::Request& req) {
@@ -286,6 +288,24 @@ TEST_F(AuthzServiceTest, BothAuthMethodsIsInvalidRequest) {
   expect_no_store(res);
 }
 
+// RFC 6749 §3.2: a parameter sent without a value is treated as omitted, so an empty
+// client_secret, client_id or client_assertion next to Basic is no second method or mismatch,
+// and an empty client_secret alone is no credential at all.
+TEST_F(AuthzServiceTest, EmptyCredentialParametersCountAsOmitted) {
+  for (std::string_view extra :
+       {"&client_secret=", "&client_id=", "&client_assertion=&client_assertion_type=",
+        "&client_assertion="}) {
+    const auto res =
+        token("grant_type=client_credentials&scope=sim-swap:check" + std::string(extra),
+              basic(id_, secret_));
+    EXPECT_EQ(res.result_int(), 200u) << extra << " " << res.body();
+  }
+  const auto res = token("grant_type=client_credentials&scope=sim-swap:check&client_id=" + id_ +
+                         "&client_secret=");
+  EXPECT_EQ(res.result_int(), 401u);
+  EXPECT_EQ(error_of(res), "invalid_client");
+}
+
 // Two Authorization headers, or a client_id that contradicts Basic, are invalid_request.
 TEST_F(AuthzServiceTest, ContradictoryCredentialsAreInvalidRequest) {
   auto req = make_request(bhttp::verb::post, "/oauth2/token",
@@ -310,6 +330,8 @@ TEST_F(AuthzServiceTest, GrantTypeChecks) {
   auto res = token("grant_type=password&username=a&password=b", basic(id_, secret_));
   ASSERT_EQ(res.result_int(), 400u);
   EXPECT_EQ(error_of(res), "unsupported_grant_type");
+  // The description names the grants the discovery document lists (here: client credentials only).
+  EXPECT_EQ(description_of(res), "supported grant types: client_credentials");
   res = token("scope=sim-swap:check", basic(id_, secret_));
   ASSERT_EQ(res.result_int(), 400u);
   EXPECT_EQ(error_of(res), "invalid_request");
@@ -487,7 +509,8 @@ TEST_F(AuthzServiceTest, DiscoveryDocuments) {
               R"(["client_secret_basic","client_secret_post","private_key_jwt"])");
     EXPECT_EQ(boost::json::serialize(d.at("token_endpoint_auth_signing_alg_values_supported")),
               R"(["ES256","PS256","RS256","EdDSA"])");
-    EXPECT_EQ(d.at("revocation_endpoint").as_string(), "https://auth.tollgate.example/oauth2/revoke");
+    EXPECT_EQ(d.at("revocation_endpoint").as_string(),
+              "https://auth.tollgate.example/oauth2/revoke");
     EXPECT_EQ(d.at("introspection_endpoint").as_string(),
               "https://auth.tollgate.example/oauth2/introspect");
     EXPECT_EQ(boost::json::serialize(d.at("response_types_supported")), "[]");
@@ -510,7 +533,31 @@ TEST_F(AuthzServiceTest, JwksEndpoint) {
   EXPECT_EQ(res.body().find("\"d\""), std::string::npos);
   const auto del = call(make_request(bhttp::verb::delete_, "/jwks.json"));
   EXPECT_EQ(del.result_int(), 405u);
-  EXPECT_EQ(del[bhttp::field::allow], "GET");
+  EXPECT_EQ(del[bhttp::field::allow], "GET, HEAD");
+}
+
+// HEAD is answered wherever GET is (RFC 9110 §9.3.2); the HTTP layer drops the body.
+TEST_F(AuthzServiceTest, HeadIsServedLikeGet) {
+  for (std::string_view path : {"/jwks.json", "/.well-known/oauth-authorization-server",
+                                "/.well-known/openid-configuration"}) {
+    const auto get = call(make_request(bhttp::verb::get, path));
+    const auto head = call(make_request(bhttp::verb::head, path));
+    EXPECT_EQ(head.result_int(), 200u) << path;
+    EXPECT_EQ(head[bhttp::field::content_type], "application/json") << path;
+    EXPECT_EQ(head[bhttp::field::content_length], get[bhttp::field::content_length]) << path;
+  }
+}
+
+// The listener's own refusals (before any handler) carry an RFC 6749 §5.2 body too.
+TEST(OAuthServerError, RendersAnOAuthErrorBodyWithNoStore) {
+  const http::Response res = oauth_server_error(413, "Request body too large");
+  EXPECT_EQ(res.result_int(), 413u);
+  EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(res[bhttp::field::cache_control], "no-store");
+  EXPECT_EQ(res[bhttp::field::pragma], "no-cache");
+  const auto body = boost::json::parse(res.body()).as_object();
+  EXPECT_EQ(body.at("error").as_string(), "invalid_request");
+  EXPECT_EQ(body.at("error_description").as_string(), "Request body too large");
 }
 
 // Any other path is 404 with an OAuth-style body.

@@ -188,6 +188,31 @@ TEST_F(ThreeLeggedTest, RefreshFamilyHasAnAbsoluteExpiry) {
   EXPECT_EQ(json(late)["error_description"], "the refresh token has expired");
 }
 
+// A refresh `scope` may narrow the grant (RFC 6749 §6); a narrowing that is no valid 3-legged scope
+// (no purpose left, or no API scope) is the request's fault: invalid_scope, and the refresh token
+// still works afterwards.
+TEST_F(ThreeLeggedTest, RefreshScopeNarrowingWithoutPurposeIsInvalidScope) {
+  const auto loc = authorize("dpv:FraudPreventionAndDetection sim-swap:check offline_access",
+                             challenge_of(verifier_));
+  auto first =
+      token("grant_type=authorization_code&code=" + query_param(loc, "code") +
+            "&redirect_uri=" + http::url_encode(kRedirect) + "&code_verifier=" + verifier_);
+  const std::string refresh(json(first)["refresh_token"].as_string());
+  for (std::string_view scope :
+       {"sim-swap:check", "dpv:FraudPreventionAndDetection", "offline_access"}) {
+    auto r = token("grant_type=refresh_token&refresh_token=" + refresh +
+                   "&scope=" + http::url_encode(scope));
+    EXPECT_EQ(r.result_int(), 400) << scope;
+    EXPECT_EQ(json(r)["error"], "invalid_scope") << scope << " " << r.body();
+  }
+  auto widened = token("grant_type=refresh_token&refresh_token=" + refresh + "&scope=" +
+                       http::url_encode("dpv:FraudPreventionAndDetection sim-swap:retrieve-date"));
+  EXPECT_EQ(json(widened)["error"], "invalid_scope");
+  auto narrowed = token("grant_type=refresh_token&refresh_token=" + refresh + "&scope=" +
+                        http::url_encode("dpv:FraudPreventionAndDetection sim-swap:check"));
+  ASSERT_EQ(narrowed.result_int(), 200) << narrowed.body();
+}
+
 // A grant the client is not registered for is unauthorized_client, before anything else is looked
 // at.
 TEST_F(ThreeLeggedTest, UnregisteredGrantIsUnauthorizedClient) {

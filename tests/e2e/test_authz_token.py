@@ -90,6 +90,32 @@ def test_unknown_grant_type(tg):
                       data={"grant_type": "password", "username": "a", "password": "b"}, timeout=5)
     assert r.status_code == 400
     assert r.json()["error"] == "unsupported_grant_type"
+    # The description names what the discovery document advertises, not client_credentials only.
+    advertised = requests.get(tg.authz + "/.well-known/oauth-authorization-server", timeout=5).json()
+    assert r.json()["error_description"] == "supported grant types: " + ", ".join(
+        advertised["grant_types_supported"])
+
+
+def test_oversized_body_gets_an_rfc6749_error_body(tg):
+    """A body over the listener's limit is refused before routing, still with {"error": ...} (RFC 6749 §5.2)."""
+    for path in ("/oauth2/token", "/oauth2/introspect", "/oauth2/revoke"):
+        r = requests.post(tg.authz + path, auth=(tg.client_id, tg.client_secret),
+                          data=b"grant_type=client_credentials&x=" + b"a" * 200_000,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+        assert r.status_code == 413, path
+        assert r.json()["error"] == "invalid_request", r.text
+        assert r.headers["Cache-Control"] == "no-store" and r.headers["Pragma"] == "no-cache"
+
+
+def test_head_is_served_where_get_is(tg):
+    """HEAD on the JWKS and discovery documents: 200 with GET's headers and no body (RFC 9110 §9.3.2)."""
+    for path in ("/jwks.json", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"):
+        get = requests.get(tg.authz + path, timeout=5)
+        head = requests.head(tg.authz + path, timeout=5)
+        assert head.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["Content-Length"] == get.headers["Content-Length"]
+        assert requests.post(tg.authz + path, timeout=5).headers["Allow"] == "GET, HEAD"
 
 
 def test_discovery_documents(tg):
@@ -117,3 +143,13 @@ def test_key_file_is_private(tg):
     assert keys
     for k in keys:
         assert (k.stat().st_mode & 0o077) == 0, oct(k.stat().st_mode)
+
+
+def test_empty_credential_parameters_count_as_omitted(tg):
+    """RFC 6749 §3.2: parameters without a value are treated as omitted — an empty client_secret
+    or client_id next to Basic is neither a second method nor a mismatch."""
+    for extra in (b"&client_secret=", b"&client_id=", b"&client_assertion=&client_assertion_type="):
+        r = requests.post(tg.authz + "/oauth2/token", auth=(tg.client_id, tg.client_secret),
+                          data=b"grant_type=client_credentials&scope=sim-swap:check" + extra,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=5)
+        assert r.status_code == 200, (extra, r.text)
