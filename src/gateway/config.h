@@ -43,7 +43,8 @@ struct IssuerConfig {
   core::AlgSet algorithms{core::Alg::kES256, core::Alg::kRS256, core::Alg::kPS256,
                           core::Alg::kEdDSA};
   // Required JOSE "typ" (RFC 9068). Empty = not checked: tokens from generic IdPs may carry "JWT"
-  // or none.
+  // or none. Every issuer's tokens must still hold a jti and name their client
+  // (client_id, or azp), else 401 (pipeline.h).
   std::string required_typ = "at+jwt";
   std::chrono::seconds clock_skew{30};
   std::chrono::seconds jwks_refresh{300};
