@@ -15,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <mutex>
@@ -67,6 +68,31 @@ Response render_or_default(const ServerLimits& limits, unsigned status, std::str
 }
 
 void frame_payload(Response& res, bool head_request);
+
+// RFC 9112 §3.2.2: a server MUST accept the absolute-form of the request target.
+// Handlers route on the origin-form, so "http://host:port/p?q" becomes "/p?q"
+// (and "http://host?q" becomes "/?q"); the authority is not used for routing.
+void to_origin_form(Request& req) {
+  const std::string_view t = req.target();
+  auto starts = [&](std::string_view scheme) {
+    if (t.size() < scheme.size()) return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(t[i])) != scheme[i]) return false;
+    return true;
+  };
+  std::size_t authority = 0;
+  if (starts("http://"))
+    authority = 7;
+  else if (starts("https://"))
+    authority = 8;
+  else
+    return;
+  const std::size_t rest = t.find_first_of("/?#", authority);
+  std::string origin = "/";
+  if (rest != std::string_view::npos && t[rest] != '#')
+    origin = t[rest] == '/' ? std::string(t.substr(rest)) : "/" + std::string(t.substr(rest));
+  req.target(origin);
+}
 
 class ServerImpl;
 
@@ -425,6 +451,7 @@ void Session::on_read_error(const error_code& ec, bool timed_out) {
 void Session::dispatch_request() {
   Request req = parser_->release();
   parser_.reset();
+  to_origin_form(req);
   request_version_ = req.version();
   request_keep_alive_ = req.keep_alive();
   request_is_head_ = req.method() == bhttp::verb::head;

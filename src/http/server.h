@@ -11,7 +11,8 @@
 // (slow-loris), keep-alive idle timeout, connection count, one request at a time
 // per connection (no pipelining races). A request that breaks a limit gets a
 // response from `ServerLimits::render_error` (431, 413, 400, 408) and the
-// connection is closed; the Handler is not called.
+// connection is closed; the Handler is not called. An absolute-form target
+// ("http://host/p?q", RFC 9112 §3.2.2) reaches the Handler as origin-form ("/p?q").
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -455,6 +455,23 @@ TEST_F(ServerTest, HeadResponseHasNoBody) {
   EXPECT_EQ(g->body(), "GET /g\n");
 }
 
+// RFC 9112 §3.2.2: the absolute-form is accepted and handed to the handler as origin-form.
+TEST_F(ServerTest, AbsoluteFormTargetBecomesOriginForm) {
+  start_echo();
+  RawClient c(ep());
+  ASSERT_TRUE(
+      c.send("GET http://127.0.0.1:9/oauth2/token?a=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+             "GET HTTPS://example.com HTTP/1.1\r\nHost: t\r\n\r\n"
+             "GET http://example.com?x=2 HTTP/1.1\r\nHost: t\r\n\r\n"
+             "GET /plain HTTP/1.1\r\nHost: t\r\n\r\n"));
+  for (std::string_view want :
+       {"GET /oauth2/token?a=1\n", "GET /\n", "GET /?x=2\n", "GET /plain\n"}) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body(), want);
+  }
+}
+
 // 204 and 304 go out without a body; 204 without Content-Length, 304 keeps the one given.
 TEST_F(ServerTest, NoContentAndNotModifiedFraming) {
   start(make_sync_handler([](const Request& req, const ConnectionInfo&) {
