@@ -4,7 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include "core/strf.h"
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -14,12 +13,14 @@
 #include "app/store_open.h"
 #include "app/three_legged_setup.h"
 #include "authz/admin.h"
+#include "authz/admin_token.h"
 #include "authz/config.h"
 #include "authz/governance.h"
 #include "authz/keys.h"
 #include "authz/oauth_response.h"
 #include "authz/service.h"
 #include "core/clock.h"
+#include "core/strf.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "http/log.h"
@@ -39,7 +40,8 @@ struct DemoClient {
 // The demo client is created once, on the first start with an empty data folder,
 // and its secret kept in data/demo-client.json (mode 0600) so that the "try it"
 // commands keep working across restarts. It is demo data, like the demo subscribers.
-std::optional<DemoClient> ensure_demo_client(const std::filesystem::path& data_dir, store::ClientStore& clients,
+std::optional<DemoClient> ensure_demo_client(const std::filesystem::path& data_dir,
+                                             store::ClientStore& clients,
                                              const catalog::Catalog& catalog) {
   const auto file = data_dir / "demo-client.json";
   if (std::filesystem::exists(file)) {
@@ -47,12 +49,15 @@ std::optional<DemoClient> ensure_demo_client(const std::filesystem::path& data_d
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     boost::system::error_code ec;
     auto v = boost::json::parse(text, ec);
-    if (!ec && v.is_object() && v.as_object().contains("client_id") && v.as_object().contains("client_secret"))
-      return DemoClient{std::string(v.at("client_id").as_string()), std::string(v.at("client_secret").as_string())};
+    if (!ec && v.is_object() && v.as_object().contains("client_id") &&
+        v.as_object().contains("client_secret"))
+      return DemoClient{std::string(v.at("client_id").as_string()),
+                        std::string(v.at("client_secret").as_string())};
     http::log_warn("ignoring unreadable " + file.string());
     return std::nullopt;
   }
-  if (!catalog.partner(kDemoPartner)) return std::nullopt;  // a custom catalog without the demo partner
+  if (!catalog.partner(kDemoPartner))
+    return std::nullopt;  // a custom catalog without the demo partner
   authz::CreateClientRequest req;
   req.partner = std::string(kDemoPartner);
   req.scopes = *core::ScopeSet::parse(kDemoScopes);
@@ -73,7 +78,8 @@ std::optional<DemoClient> ensure_demo_client(const std::filesystem::path& data_d
 }
 
 void print_banner(const ProcessConfig& cfg, const authz::AuthzConfig& a, std::uint16_t authz_port,
-                  std::uint16_t gw_port, std::uint16_t net_port, const std::optional<DemoClient>& demo) {
+                  std::uint16_t gw_port, std::uint16_t net_port,
+                  const std::optional<DemoClient>& demo) {
   const std::string authz_url = core::strf("http://127.0.0.1:{}", authz_port);
   const std::string gw_url = core::strf("http://127.0.0.1:{}", gw_port);
   std::string out;
@@ -81,14 +87,17 @@ void print_banner(const ProcessConfig& cfg, const authz::AuthzConfig& a, std::ui
                     cfg.data_dir.string(), describe_store(cfg.data_dir));
   out += core::strf("  authorization server  {}   issuer {}\n", authz_url, a.issuer);
   out += core::strf("  gateway               {}\n", gw_url);
-  out += core::strf("  network (CAMARA APIs) http://127.0.0.1:{}  (reached through the gateway)\n\n", net_port);
+  out += core::strf(
+      "  network (CAMARA APIs) http://127.0.0.1:{}  (reached through the gateway)\n\n", net_port);
   if (demo) {
-    out += core::strf("Demo client (partner {}, scopes {}), also in {}:\n", kDemoPartner, kDemoScopes,
-                       (cfg.data_dir / "demo-client.json").string());
-    out += core::strf("  client_id     {}\n  client_secret {}\n\n", demo->client_id, demo->client_secret);
+    out += core::strf("Demo client (partner {}, scopes {}), also in {}:\n", kDemoPartner,
+                      kDemoScopes, (cfg.data_dir / "demo-client.json").string());
+    out += core::strf("  client_id     {}\n  client_secret {}\n\n", demo->client_id,
+                      demo->client_secret);
     out += "Try:\n";
     out += core::strf(
-        "  TOKEN=$(curl -s -u '{}:{}' -d grant_type=client_credentials -d 'scope={}' {}/oauth2/token"
+        "  TOKEN=$(curl -s -u '{}:{}' -d grant_type=client_credentials -d 'scope={}' "
+        "{}/oauth2/token"
         " | sed -n 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/p')\n",
         demo->client_id, demo->client_secret, kDemoScopes, authz_url);
     out += core::strf(
@@ -131,6 +140,20 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     }
     // Embedded: subscriber-data products learn revocations from our authorization
     // server's feed, with its admin token, and may introspect there instead.
+    // Embedded with the network role: the gateway proves itself to it with a key
+    // (x-tollgate-gateway-key), so no other local process can pose as the gateway
+    // and set the identity headers. One key per data folder, made on first start.
+    if (options.network) {
+      if (gcfg.upstream_key_file.empty() && ncfg.gateway_key_file.empty()) {
+        const auto key_file = cfg.data_dir / "gateway-key";
+        (void)authz::load_or_create_secret(key_file, /*create=*/true);
+        gcfg.upstream_key_file = ncfg.gateway_key_file = key_file.string();
+      } else if (gcfg.upstream_key_file.empty()) {
+        gcfg.upstream_key_file = ncfg.gateway_key_file;
+      } else if (ncfg.gateway_key_file.empty()) {
+        ncfg.gateway_key_file = gcfg.upstream_key_file;
+      }
+    }
     if (options.authz && !gcfg.revocations.url) {
       gcfg.revocations.url = "http://" + acfg.listen + "/oauth2/revocations";
       gcfg.revocations.introspection_url = "http://" + acfg.listen + "/oauth2/introspect";
@@ -163,15 +186,17 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     network_service = network::NetworkService::create(ncfg, clock, subscribers);
     network_server = std::make_unique<ServerGroup>(
         "network", ncfg.listen,
-        http::make_sync_handler([s = network_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
-          return s->handle(r, i);
-        }),
+        http::make_sync_handler(
+            [s = network_service.get()](const http::Request& r, const http::ConnectionInfo& i) {
+              return s->handle(r, i);
+            }),
         1);
     network_server->start();
   }
   if (options.authz) {
     auto clients = open_client_store(cfg.data_dir);
-    auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock, authz::key_options(acfg, *catalog));
+    auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock,
+                                        authz::key_options(acfg, *catalog));
     if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);
     governance = authz::Governance::open(
         {.config = acfg,
@@ -181,23 +206,27 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
          .db = open_database(cfg.data_dir),  // SQLite in data_dir, or the configured PostgreSQL
          .keys = keys,
          .clock = &clock});
-    auto three_legged = make_three_legged(acfg, cfg.data_dir, catalog, clients, keys, clock, governance,
-                                          subscribers);
-    authz_service = authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance, three_legged);
+    auto three_legged = make_three_legged(acfg, cfg.data_dir, catalog, clients, keys, clock,
+                                          governance, subscribers);
+    authz_service =
+        authz::AuthzService::create(acfg, catalog, clients, keys, clock, governance, three_legged);
     // /admin/v1/ (authz/admin_api.h): guarded by the admin credential, 404 without one.
     authz_service = authz::with_admin_api(
-        std::move(authz_service), make_admin_api(acfg, cfg.data_dir, catalog, clients, *governance, clock));
+        std::move(authz_service),
+        make_admin_api(acfg, cfg.data_dir, catalog, clients, *governance, clock));
     // Responses wait for their audit records to be durable (group commit): see authz/governance.h.
     // Refusals of the HTTP layer (413, 431, 408, 400) in RFC 6749 §5.2 form, not CAMARA's.
     http::ServerLimits authz_limits;
     authz_limits.render_error = authz::oauth_server_error;
-    authz_server = std::make_unique<ServerGroup>("authz", acfg.listen, governance->handler(*authz_service), 0,
-                                                 std::move(authz_limits));
+    authz_server = std::make_unique<ServerGroup>(
+        "authz", acfg.listen, governance->handler(*authz_service), 0, std::move(authz_limits));
     authz_server->start();
-    sweeper = start_sweeper(cfg.data_dir, clock);  // expired grant rows and revocations (authz/purge.h)
+    sweeper =
+        start_sweeper(cfg.data_dir, clock);  // expired grant rows and revocations (authz/purge.h)
   }
   if (options.gateway) {
-    install_gateway_subject_key(cfg.data_dir, /*create=*/options.authz);  // opens 3-legged tokens' sub_sealed
+    install_gateway_subject_key(cfg.data_dir,
+                                /*create=*/options.authz);  // opens 3-legged tokens' sub_sealed
     gw = gateway::Gateway::create(gcfg, catalog, clock);
     gw->start();
   }
@@ -221,10 +250,12 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
       next.data_dir = cfg.data_dir;
       if (cfg.catalog_file) next.catalog_file = cfg.catalog_file;
       auto next_catalog = load_catalog(next);
-      auto next_gcfg = with_source(next, [&] { return gateway::GatewayConfig::from_yaml(next.gateway); });
+      auto next_gcfg =
+          with_source(next, [&] { return gateway::GatewayConfig::from_yaml(next.gateway); });
       gw->reload(next_gcfg, next_catalog);
     } catch (const std::exception& e) {
-      http::log_json("app", {{"msg", "reload refused; the running policy stays"}, {"error", e.what()}},
+      http::log_json("app",
+                     {{"msg", "reload refused; the running policy stays"}, {"error", e.what()}},
                      http::LogLevel::kError);
     }
   };

@@ -21,12 +21,20 @@
 
 namespace tollgate::authz {
 
+// The secret in `path` (one token of at least AdminCredential::kMinTokenLength
+// characters, in a regular file without group/other permission bits). With
+// `create`, a missing file is first created exclusively (mode 0600) holding 256
+// random bits. Start-up only; throws std::runtime_error with a clear message.
+// Also the shared key between the gateway and the network role (`tollgate run`).
+std::string load_or_create_secret(const std::filesystem::path& path, bool create);
+
 class AdminCredential {
  public:
   static constexpr std::size_t kMinTokenLength = 32;
   static constexpr std::string_view kFileName = "admin-token";
 
-  static AdminCredential load(const std::optional<std::string>& file, const std::filesystem::path& data_dir);
+  static AdminCredential load(const std::optional<std::string>& file,
+                              const std::filesystem::path& data_dir);
   static AdminCredential from_token(std::string_view token);  // tests
 
   // True for "Bearer <the admin token>" (scheme case-insensitive).

@@ -70,15 +70,17 @@ IssuerConfig parse_issuer(const YAML::Node& n) {
   const std::string iw = core::strf("issuer '{}'", c.issuer);
   c.jwks_uri = catalog::get_optional_string(n, "jwks_uri");
   if (c.jwks_uri && !is_key_source_url(*c.jwks_uri))
-    fail(n["jwks_uri"], core::strf("{}: jwks_uri '{}' must be an https:// or http:// URL", iw, *c.jwks_uri));
+    fail(n["jwks_uri"],
+         core::strf("{}: jwks_uri '{}' must be an https:// or http:// URL", iw, *c.jwks_uri));
   c.discovery = catalog::get_bool(n, "discovery", false);
   if (c.discovery && c.jwks_uri)
     fail(n, core::strf("{}: give either jwks_uri or discovery, not both", iw));
   if (c.discovery && !is_key_source_url(c.issuer))
-    fail(n["discovery"],
-         core::strf("{}: discovery needs an https:// or http:// issuer URL; give jwks_uri, pem_keys "
-                    "or jwks_file instead",
-                    iw));
+    fail(
+        n["discovery"],
+        core::strf("{}: discovery needs an https:// or http:// issuer URL; give jwks_uri, pem_keys "
+                   "or jwks_file instead",
+                   iw));
   if (const YAML::Node keys = n["pem_keys"]; keys && !keys.IsNull()) {
     if (!keys.IsSequence()) fail(keys, core::strf("{}: 'pem_keys' must be a list", iw));
     std::set<std::string> kids;
@@ -146,7 +148,8 @@ ProductPolicy parse_product_policy(const YAML::Node& n, const std::string& name)
     // Tokens live 15 min to 1 h (ARCHITECTURE.md); a day is the most any policy may allow.
     p.max_token_age = catalog::parse_duration(n["max_token_age"], seconds{1}, seconds{86400});
   if (n["algorithms"]) p.algorithms = parse_algs(n);
-  if (n["clock_skew"]) p.clock_skew = catalog::parse_duration(n["clock_skew"], seconds{0}, seconds{300});
+  if (n["clock_skew"])
+    p.clock_skew = catalog::parse_duration(n["clock_skew"], seconds{0}, seconds{300});
   const auto on_stale = catalog::get_string(n, "on_stale_revocations", "refuse");
   if (on_stale == "refuse")
     p.on_stale_revocations = OnStaleRevocations::kRefuse;
@@ -164,8 +167,7 @@ TokenCacheConfig parse_token_cache(const YAML::Node& n) {
   if (!n || n.IsNull()) return c;
   check_keys(n, {"enabled", "max_entries"}, "gateway 'token_cache'");
   c.enabled = catalog::get_bool(n, "enabled", true);
-  c.max_entries =
-      static_cast<std::size_t>(catalog::get_int(n, "max_entries", 4096, 1, 1'000'000));
+  c.max_entries = static_cast<std::size_t>(catalog::get_int(n, "max_entries", 4096, 1, 1'000'000));
   return c;
 }
 
@@ -261,8 +263,9 @@ GatewayConfig GatewayConfig::from_yaml(const YAML::Node& section) {
   check_keys(section,
              {"listen", "threads", "issuers", "upstreams", "limits", "access_log", "token_cache",
               "products", "blocked_clients", "revocations", "rate_limits", "admin_listen", "tls",
-              "jwks_ca_file"},
+              "jwks_ca_file", "upstream_key_file"},
              "the 'gateway' section");
+  c.upstream_key_file = catalog::get_string(section, "upstream_key_file", "");
   c.listen = catalog::get_string(section, "listen", c.listen);
   c.threads = static_cast<int>(catalog::get_int(section, "threads", 0, 0, 256));
   if (const YAML::Node issuers = section["issuers"]; issuers && !issuers.IsNull()) {

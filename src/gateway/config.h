@@ -69,7 +69,7 @@ struct ProductPolicy {
 };
 
 struct TokenCacheConfig {
-  bool enabled = true;            // off: every request verifies its signature (benchmarks)
+  bool enabled = true;             // off: every request verifies its signature (benchmarks)
   std::size_t max_entries = 4096;  // per gateway thread
 };
 
@@ -115,6 +115,9 @@ struct GatewayConfig {
   int threads = 0;  // 0 = the CPUs this process may run on (http::usable_cpus)
   std::vector<IssuerConfig> issuers;
   std::map<std::string, std::string> upstreams;  // name -> http://host:port
+  // A file whose key goes to every upstream as x-tollgate-gateway-key, so that the
+  // network role believes the identity headers only from us; empty = none.
+  std::string upstream_key_file;
   GatewayLimits limits;
   bool access_log = true;
   TokenCacheConfig token_cache;

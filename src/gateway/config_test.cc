@@ -90,7 +90,8 @@ TEST(GatewayConfig, RefusesBadSections) {
   EXPECT_EQ(error_of("listen: x\nthreds: 2\n"),
             "line 2, column 1: unknown key 'threds' in the 'gateway' section; allowed: listen, "
             "threads, issuers, upstreams, limits, access_log, token_cache, products, "
-            "blocked_clients, revocations, rate_limits, admin_listen, tls, jwks_ca_file");
+            "blocked_clients, revocations, rate_limits, admin_listen, tls, jwks_ca_file, "
+            "upstream_key_file");
   EXPECT_EQ(error_of("issuers:\n  - issuer: https://as\n"),
             "line 2, column 5: issuer 'https://as' has no key source: give jwks_uri, discovery: "
             "true, pem_keys or "

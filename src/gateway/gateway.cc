@@ -86,14 +86,16 @@ std::vector<std::string> restart_only_changes(const GatewayConfig& a, const Gate
     out.push_back("issuers");
   } else {
     for (std::size_t i = 0; i < a.issuers.size(); ++i)
-      if (a.issuers[i].issuer != b.issuers[i].issuer || a.issuers[i].jwks_uri != b.issuers[i].jwks_uri) {
+      if (a.issuers[i].issuer != b.issuers[i].issuer ||
+          a.issuers[i].jwks_uri != b.issuers[i].jwks_uri) {
         out.push_back("issuers");
         break;
       }
   }
   if (a.admin_listen != b.admin_listen) out.push_back("admin_listen");
   if (a.access_log != b.access_log) out.push_back("access_log");
-  if (a.token_cache.enabled != b.token_cache.enabled || a.token_cache.max_entries != b.token_cache.max_entries)
+  if (a.token_cache.enabled != b.token_cache.enabled ||
+      a.token_cache.max_entries != b.token_cache.max_entries)
     out.push_back("token_cache");
   if (a.revocations.url != b.revocations.url) out.push_back("revocations");
   if (a.rate_limits.redis != b.rate_limits.redis) out.push_back("rate_limits.redis");
@@ -122,8 +124,8 @@ struct Gateway::Impl {
     std::shared_ptr<Upstream> introspection;  // null when not configured
     std::unique_ptr<TokenCache> cache;        // null when config.token_cache.enabled is false
     std::unique_ptr<AccessLog> log;           // null when config.access_log is false
-    std::string scratch;  // forward bytes, capacity reused
-    std::shared_ptr<const Policy> policy;  // this thread's copy of the current snapshot
+    std::string scratch;                      // forward bytes, capacity reused
+    std::shared_ptr<const Policy> policy;     // this thread's copy of the current snapshot
     std::uint64_t seen_generation = 0;
     std::thread thread;
 
@@ -133,8 +135,7 @@ struct Gateway::Impl {
         policy = g.policy.load(std::memory_order_acquire);
         seen_generation = policy->generation();
       }
-      if (cache)
-        cache->sync(g.jwks->key_removals() + g.revocations->epoch() + seen_generation);
+      if (cache) cache->sync(g.jwks->key_removals() + g.revocations->epoch() + seen_generation);
       PipelineContext ctx{policy->routes(), policy->verifier(), cache.get()};
       ctx.upstream_hosts = &upstream_hosts;
       ctx.scratch = &scratch;
@@ -142,13 +143,15 @@ struct Gateway::Impl {
       ctx.revocations = g.revocations.get();
       ctx.limiter = g.limiter.get();
       ctx.can_introspect = introspection != nullptr && !g.admin_token.empty();
+      ctx.upstream_key = g.upstream_key;
       return ctx;
     }
 
     void finish(const std::shared_ptr<ClientConnection>& conn, const http::Response& res) {
       RequestState& st = conn->state();
       st.record.total_ms = ms_since(st.t0);
-      g.metrics.record(index, st.record.product, st.record.status, st.record.reason, st.record.total_ms);
+      g.metrics.record(index, st.record.product, st.record.status, st.record.reason,
+                       st.record.total_ms);
       if (log) {
         const bool first = log->buffered() == 0;
         log->append(st.record, std::chrono::system_clock::now());
@@ -159,16 +162,20 @@ struct Gateway::Impl {
       conn->respond(res);
     }
 
-    void refuse(const std::shared_ptr<ClientConnection>& conn, Refusal refusal, std::string_view reason) {
+    void refuse(const std::shared_ptr<ClientConnection>& conn, Refusal refusal,
+                std::string_view reason) {
       RequestState& st = conn->state();
       st.record.reason = std::string(reason);
-      const http::Response res = refusal_response(
-          refusal, {.correlator = st.correlator, .retry_after = kRevocationRetryAfter, .version = st.version, .keep_alive = st.keep_alive});
+      const http::Response res = refusal_response(refusal, {.correlator = st.correlator,
+                                                            .retry_after = kRevocationRetryAfter,
+                                                            .version = st.version,
+                                                            .keep_alive = st.keep_alive});
       st.record.status = res.result_int();
       finish(conn, res);
     }
 
-    void on_request(const std::shared_ptr<ClientConnection>& conn, http::Request&& request) override {
+    void on_request(const std::shared_ptr<ClientConnection>& conn,
+                    http::Request&& request) override {
       RequestState& st = conn->state();
       st.t0 = Steady::now();
       st.introspecting = false;
@@ -192,7 +199,8 @@ struct Gateway::Impl {
         std::string body = "token=" + fwd.token;  // a JWT is base64url and '.': form-safe as is
         std::string req = core::strf(
             "POST {} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: "
-            "application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: {}\r\n\r\n{}",
+            "application/x-www-form-urlencoded\r\nAccept: application/json\r\nContent-Length: "
+            "{}\r\n\r\n{}",
             g.introspection_path, introspection->host_header(), g.admin_token, body.size(), body);
         introspection->send(req, false, conn);
         return;
@@ -255,12 +263,12 @@ struct Gateway::Impl {
       const auto error = result.error();
       st.record.reason = std::string(reason_for(error));
       const http::Response res = refusal_response(
-          refusal_for(error), {.correlator = st.correlator, .version = st.version, .keep_alive = st.keep_alive});
+          refusal_for(error),
+          {.correlator = st.correlator, .version = st.version, .keep_alive = st.keep_alive});
       g.metrics.upstream_error(st.record.reason);
       st.record.status = res.result_int();
       finish(conn, res);
     }
-
   };
 
   GatewayConfig config;
@@ -272,7 +280,8 @@ struct Gateway::Impl {
   std::atomic<std::uint64_t> generation{0};
   std::atomic<std::int64_t> policy_loaded_unix{0};
   std::mutex reload_mutex;
-  std::string admin_token;  // set before the workers start; read-only afterwards
+  std::string admin_token;   // set before the workers start; read-only afterwards
+  std::string upstream_key;  // GatewayConfig::upstream_key_file's key; read-only after create
   std::string introspection_path;
   std::unique_ptr<Metrics> metrics_ptr;
   Metrics& metrics;
@@ -358,21 +367,31 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
         "gateway: listen '{}' is not a loopback address: plain HTTP is only allowed on loopback; "
         "give it 'tls' (cert_file and key_file) to serve other addresses",
         config.listen));
-  const std::size_t n = config.threads > 0 ? static_cast<std::size_t>(config.threads)
-                                           : http::usable_cpus();
+  const std::size_t n =
+      config.threads > 0 ? static_cast<std::size_t>(config.threads) : http::usable_cpus();
   auto impl = std::make_unique<Impl>(n);
   impl->config = std::move(config);
   impl->clock = &clock;
   if (impl->config.tls) impl->tls.store(make_server_tls(*impl->config.tls));
+  if (!impl->config.upstream_key_file.empty()) {
+    auto key = read_token_file(impl->config.upstream_key_file);
+    if (!key || key->size() < 16 || !header_safe(*key))
+      throw catalog::ConfigError(core::strf(
+          "gateway: upstream_key_file '{}' is unreadable or does not hold a key of at least 16 "
+          "printable characters",
+          impl->config.upstream_key_file));
+    impl->upstream_key = std::move(*key);
+  }
   const auto fetch_timeout = impl->config.limits.jwks_fetch_timeout;
-  impl->jwks = JwksCache::create(impl->config.issuers,
-                                 deps.fetcher ? std::move(deps.fetcher)
-                                              : JwksFetcher::create(fetch_timeout, impl->config.jwks_ca_file),
-                                 clock);
+  impl->jwks = JwksCache::create(
+      impl->config.issuers,
+      deps.fetcher ? std::move(deps.fetcher)
+                   : JwksFetcher::create(fetch_timeout, impl->config.jwks_ca_file),
+      clock);
   impl->install(Policy::build(impl->config, std::move(catalog), impl->jwks, clock, 1));
-  impl->revocations = Revocations::create(
-      impl->config.revocations, clock,
-      deps.feed ? std::move(deps.feed) : make_http_feed_source(fetch_timeout));
+  impl->revocations =
+      Revocations::create(impl->config.revocations, clock,
+                          deps.feed ? std::move(deps.feed) : make_http_feed_source(fetch_timeout));
   impl->limiter = RateLimiter::create(clock, impl->config.rate_limits.redis);
   std::optional<std::pair<HostPort, std::string>> introspection;
   if (impl->config.revocations.introspection_url) {
@@ -407,16 +426,18 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
     for (auto& [name, up] : w->upstreams)
       w->frontend->add_sweeper([u = up.get()](Steady::time_point now) { u->sweep(now); });
     if (w->introspection)
-      w->frontend->add_sweeper([u = w->introspection.get()](Steady::time_point now) { u->sweep(now); });
+      w->frontend->add_sweeper(
+          [u = w->introspection.get()](Steady::time_point now) { u->sweep(now); });
     if (i == 0) {
       endpoint.port(w->frontend->local_endpoint().port());
       impl->port = endpoint.port();
       // One thread also prunes idle rate-limit buckets.
-      w->frontend->add_sweeper([l = impl->limiter.get(), last = Steady::now()](Steady::time_point now) mutable {
-        if (now - last < std::chrono::seconds(10)) return;
-        last = now;
-        l->prune();
-      });
+      w->frontend->add_sweeper(
+          [l = impl->limiter.get(), last = Steady::now()](Steady::time_point now) mutable {
+            if (now - last < std::chrono::seconds(10)) return;
+            last = now;
+            l->prune();
+          });
     }
     impl->workers.push_back(std::move(w));
   }
@@ -473,7 +494,8 @@ void Gateway::reload(const GatewayConfig& next, std::shared_ptr<const catalog::C
   const GatewayConfig effective = reloaded(g.config, next);
   const auto current = g.policy.load(std::memory_order_acquire);
   // Both throw catalog::ConfigError: the running snapshot and certificate stay.
-  auto built = Policy::build(effective, std::move(catalog), g.jwks, *g.clock, current->generation() + 1);
+  auto built =
+      Policy::build(effective, std::move(catalog), g.jwks, *g.clock, current->generation() + 1);
   // The certificate and key files named at start are read again (rotated certificates).
   auto tls = g.config.tls ? make_server_tls(*g.config.tls) : nullptr;
   const auto ignored = restart_only_changes(g.config, next);

@@ -209,7 +209,7 @@ Decision decide(http::Request&& request, const PipelineContext& ctx) {
     if (const auto it = ctx.upstream_hosts->find(product.upstream); it != ctx.upstream_hosts->end())
       host = it->second;
   }
-  write_upstream_request(request, identity, d.correlator, host, fwd.wire);
+  write_upstream_request(request, identity, d.correlator, host, fwd.wire, ctx.upstream_key);
   d.action = std::move(fwd);
   return d;
 }

@@ -46,6 +46,9 @@ struct PipelineContext {
   const Revocations* revocations = nullptr;
   RateLimiter* limiter = nullptr;  // null = no rate limits
   bool can_introspect = false;     // an introspection endpoint and admin token are configured
+  // Sent to every upstream as x-tollgate-gateway-key (GatewayConfig::upstream_key_file); empty =
+  // none.
+  std::string_view upstream_key;
 };
 
 struct Forward {

@@ -60,7 +60,7 @@ void append_header(std::string& out, std::string_view name, std::string_view val
   out.append("\r\n");
 }
 
-void set_if(http::Request& r, std::string_view name, const std::string& value) {
+void set_if(http::Request& r, std::string_view name, std::string_view value) {
   if (!value.empty()) r.set(name, value);
 }
 
@@ -95,7 +95,8 @@ std::vector<std::string_view> connection_tokens(const http::bhttp::fields& field
 }
 
 void write_upstream_request(const http::Request& in, const Identity& id,
-                            std::string_view correlator, std::string_view host, std::string& out) {
+                            std::string_view correlator, std::string_view host, std::string& out,
+                            std::string_view gateway_key) {
   out.clear();
   out.append(in.method_string());
   out.push_back(' ');
@@ -141,6 +142,7 @@ void write_upstream_request(const http::Request& in, const Identity& id,
   if (!id.token_type.empty()) append_header(out, kTokenTypeHeader, id.token_type);
   if (!id.subscriber.empty()) append_header(out, "x-tollgate-subscriber", id.subscriber);
   if (!id.amr.empty()) append_header(out, "x-tollgate-amr", id.amr);
+  if (!gateway_key.empty()) append_header(out, kGatewayKeyHeader, gateway_key);
   append_header(out, http::kCorrelatorHeader, correlator);
   if (framed || !in.body().empty()) {
     out.append("Content-Length: ");
@@ -160,7 +162,7 @@ bool header_safe(std::string_view value) {
 }
 
 http::Request make_upstream_request(http::Request&& incoming, const Identity& id,
-                                    std::string_view correlator) {
+                                    std::string_view correlator, std::string_view gateway_key) {
   http::Request r = std::move(incoming);
   strip(r.base(), /*strip_authorization=*/true);
   r.version(11);
@@ -171,6 +173,7 @@ http::Request make_upstream_request(http::Request&& incoming, const Identity& id
   set_if(r, kTokenTypeHeader, id.token_type);
   set_if(r, "x-tollgate-subscriber", id.subscriber);
   set_if(r, "x-tollgate-amr", id.amr);
+  set_if(r, kGatewayKeyHeader, gateway_key);
   r.set(http::kCorrelatorHeader, correlator);
   r.prepare_payload();
   return r;

@@ -32,6 +32,9 @@ inline constexpr std::string_view kPartnerHeader = "x-tollgate-partner";
 inline constexpr std::string_view kScopeHeader = "x-tollgate-scope";
 inline constexpr std::string_view kJtiHeader = "x-tollgate-token-jti";
 inline constexpr std::string_view kTokenTypeHeader = "x-tollgate-token-type";
+// The shared key that proves to the network role that a request (and its
+// identity headers) comes from the gateway (network/service.h).
+inline constexpr std::string_view kGatewayKeyHeader = "x-tollgate-gateway-key";
 
 // Who is calling, as verified from the token. Empty members are not sent.
 struct Identity {
@@ -40,8 +43,8 @@ struct Identity {
   std::string scope;  // granted scopes, space-separated
   std::string jti;
   std::string token_type = "2-legged";  // "3-legged" comes with subscriber tokens
-  std::string subscriber;  // 3-legged: +E.164 (subject.h)
-  std::string amr;         // 3-legged: authentication methods, space-separated
+  std::string subscriber;               // 3-legged: +E.164 (subject.h)
+  std::string amr;                      // 3-legged: authentication methods, space-separated
 };
 
 // True when `value` can be a header value verbatim: printable ASCII and space/tab only.
@@ -56,12 +59,14 @@ std::vector<std::string_view> connection_tokens(const http::bhttp::fields& field
 // The bytes of the partner's request rewritten for the upstream, into `out`
 // (cleared first): the same rules as make_upstream_request, with Host set to
 // `host` and the body framed by Content-Length. The gateway's hot path.
+// `gateway_key`, when not empty, is sent as x-tollgate-gateway-key.
 void write_upstream_request(const http::Request& incoming, const Identity& identity,
-                            std::string_view correlator, std::string_view host, std::string& out);
+                            std::string_view correlator, std::string_view host, std::string& out,
+                            std::string_view gateway_key = {});
 
 // The partner's request rewritten for the upstream (see the header comment).
 http::Request make_upstream_request(http::Request&& incoming, const Identity& identity,
-                                    std::string_view correlator);
+                                    std::string_view correlator, std::string_view gateway_key = {});
 
 // The upstream's response rewritten for the partner: hop-by-hop and
 // x-tollgate-* headers removed, x-correlator set, the partner connection's

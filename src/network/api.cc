@@ -15,6 +15,11 @@ ApiError invalid_argument() {
           "Client specified an invalid argument, request body or query param."};
 }
 ApiError out_of_range() { return {400, "OUT_OF_RANGE", "Client specified an invalid range."}; }
+ApiError unauthenticated() {
+  return {401, "UNAUTHENTICATED",
+          "Request not authenticated due to missing, invalid, or expired credentials."};
+}
+
 ApiError permission_denied() {
   return {403, "PERMISSION_DENIED",
           "Client does not have sufficient permissions to perform this action."};

@@ -80,6 +80,7 @@ using ApiResult = std::expected<ApiReply, ApiError>;
 namespace errors {
 ApiError invalid_argument();                          // 400 INVALID_ARGUMENT
 ApiError out_of_range();                              // 400 OUT_OF_RANGE
+ApiError unauthenticated();                           // 401 UNAUTHENTICATED
 ApiError permission_denied();                         // 403 PERMISSION_DENIED
 ApiError not_found();                                 // 404 NOT_FOUND
 ApiError identifier_not_found();                      // 404 IDENTIFIER_NOT_FOUND

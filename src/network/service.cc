@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <condition_variable>
+#include <fstream>
 #include <iterator>
 #include <mutex>
 #include <span>
@@ -129,6 +130,13 @@ std::vector<std::string> amr_of(std::string_view header) {
   return out;
 }
 
+// Exactly one x-tollgate-gateway-key, equal to `key` (constant time).
+bool from_gateway(const http::Request& req, const std::string& key) {
+  const auto [first, last] = req.equal_range(kGatewayKeyHeader);
+  if (first == last || std::next(first) != last) return false;
+  return core::constant_time_equal(first->value(), key);
+}
+
 std::expected<Identity, ApiError> identity_of(const http::Request& req) {
   Identity id;
   if (auto c = req.find(kClientIdHeader); c != req.end()) id.client_id = std::string(c->value());
@@ -194,8 +202,12 @@ NetworkConfig NetworkConfig::from_yaml(const YAML::Node& section) {
     return v == "true";
   };
 
-  check_keys(section, {"listen", "subscribers_file", "population", "notifications", "qod"},
-             "network");
+  check_keys(
+      section,
+      {"listen", "subscribers_file", "population", "notifications", "qod", "gateway_key_file"},
+      "network");
+  if (const YAML::Node n = section["gateway_key_file"])
+    config.gateway_key_file = text(n, "gateway_key_file");
   if (const YAML::Node n = section["listen"]) {
     config.listen = text(n, "listen");
     try {
@@ -319,6 +331,24 @@ std::unique_ptr<NetworkService> NetworkService::create(
   auto sessions = std::make_shared<qod::SessionStore>(clock, notifier, config.qod_limits);
   if (!subscribers) subscribers = load_subscribers(config, clock);
   auto service = std::make_unique<NetworkService>(std::move(subscribers), clock, sessions);
+  if (!config.gateway_key_file.empty()) {
+    std::ifstream in(config.gateway_key_file, std::ios::binary);
+    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' '))
+      key.pop_back();
+    if (!in.good() && !in.eof()) key.clear();
+    if (key.size() < 16)
+      throw catalog::ConfigError("network.gateway_key_file '" + config.gateway_key_file +
+                                 "' is unreadable or holds fewer than 16 characters");
+    service->require_gateway_key(std::move(key));
+  } else {
+    http::log_json("app",
+                   {{"msg",
+                     "network: no gateway_key_file: x-tollgate-* identity headers are trusted "
+                     "from any caller that reaches the listener"},
+                    {"listen", config.listen}},
+                   http::LogLevel::kWarn);
+  }
   service->notifier_ = std::move(notifier);
   service->sweeper_ = std::make_unique<Sweeper>(std::move(sessions));
   return service;
@@ -379,7 +409,9 @@ http::Response NetworkService::handle(const http::Request& req,
       return error_response(errors::unsupported_media_type(), req, correlator);
     }
 
-    // 4. identity, then the operation
+    // 4. the gateway's key (when one is set), identity, then the operation
+    if (!gateway_key_.empty() && !from_gateway(req, gateway_key_))
+      return error_response(errors::unauthenticated(), req, correlator);
     auto identity = identity_of(req);
     if (!identity) return error_response(identity.error(), req, correlator);
     const ApiRequest api{req.body(), *identity, *subscribers_, clock_, param, sessions_.get()};

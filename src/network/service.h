@@ -19,6 +19,14 @@
 //   x-tollgate-subscriber: +E.164 of the subscriber a 3-legged token stands for
 //   x-tollgate-client-id:  the OAuth client (owner of QoD sessions)
 //   x-tollgate-amr:        the token's authentication methods, space/comma separated
+// Those headers are believed only from the gateway: with a gateway key
+// configured (`gateway_key_file`; `tollgate run` makes one in the data folder
+// and gives it to both roles), every API request must carry it in
+// x-tollgate-gateway-key (compared in constant time) or gets 401 UNAUTHENTICATED
+// before any header is read — a local process that reaches the listener directly
+// cannot pose as a subscriber. Without a key (a network role started on its own
+// with none configured) the headers are trusted as before and a warning is
+// logged at start.
 // A request without x-tollgate-token-type is treated as 2-legged (the subject
 // must then be in the body); any other value → 403 PERMISSION_DENIED (fail
 // closed). x-tollgate-subscriber is read only for 3-legged tokens; when absent or
@@ -49,6 +57,7 @@ namespace tollgate::network {
 inline constexpr std::string_view kTokenTypeHeader = "x-tollgate-token-type";
 inline constexpr std::string_view kSubscriberHeader = "x-tollgate-subscriber";
 inline constexpr std::string_view kClientIdHeader = "x-tollgate-client-id";
+inline constexpr std::string_view kGatewayKeyHeader = "x-tollgate-gateway-key";
 inline constexpr std::string_view kAmrHeader = "x-tollgate-amr";
 
 // The `network:` section of the process configuration:
@@ -76,6 +85,8 @@ struct NetworkConfig {
   int notify_max_attempts = 4;
   std::chrono::milliseconds notify_first_retry{1000};
   qod::SessionLimits qod_limits;
+  // The file holding the key the gateway sends in x-tollgate-gateway-key; empty = none.
+  std::string gateway_key_file;
 
   // `section` may be undefined or null (all defaults). Unknown keys, a listen
   // address that is not host:port, an empty file name or a value out of range →
@@ -115,7 +126,12 @@ class NetworkService {
 
   http::Response handle(const http::Request& request, const http::ConnectionInfo& info) const;
 
+  // Require x-tollgate-gateway-key == `key` on every API request (empty = none).
+  // Call before serving.
+  void require_gateway_key(std::string key) { gateway_key_ = std::move(key); }
+
  private:
+  std::string gateway_key_;
   class Sweeper;
   std::shared_ptr<const SubscriberStore> subscribers_;
   const core::Clock& clock_;

@@ -61,6 +61,23 @@ TEST_F(NetworkServiceTest, CheckThroughTheService) {
   EXPECT_EQ(body_of(res), boost::json::parse(R"({"swapped":true})"));
 }
 
+// With a gateway key, an API request without it (or with a wrong or repeated one) is
+// 401 UNAUTHENTICATED before the identity headers are read; with it, served.
+TEST_F(NetworkServiceTest, GatewayKeyRequiredWhenConfigured) {
+  service_.require_gateway_key("k-0123456789abcdef-0123456789");
+  auto req = post("/sim-swap/v2/check", R"({"phoneNumber":"+34600000001"})");
+  req.set("x-tollgate-token-type", "2-legged");
+  auto refused = send(req);
+  EXPECT_EQ(refused.result_int(), 401u);
+  EXPECT_EQ(body_of(refused).at("code"), "UNAUTHENTICATED");
+  req.set(kGatewayKeyHeader, "k-0123456789abcdef-012345678X");
+  EXPECT_EQ(send(req).result_int(), 401u);
+  req.set(kGatewayKeyHeader, "k-0123456789abcdef-0123456789");
+  EXPECT_EQ(send(req).result_int(), 200u);
+  req.insert(kGatewayKeyHeader, "k-0123456789abcdef-0123456789");  // two of them
+  EXPECT_EQ(send(req).result_int(), 401u);
+}
+
 // retrieve-date answers the swap date of +34600000001.
 TEST_F(NetworkServiceTest, RetrieveDateThroughTheService) {
   const auto res = send(post("/sim-swap/v2/retrieve-date", R"({"phoneNumber":"+34600000001"})"));

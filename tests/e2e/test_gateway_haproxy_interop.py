@@ -68,6 +68,8 @@ frontend fe_jwt
     default_backend be_network
 
 backend be_network
+    # The operator gives a foreign gateway the key the network role believes (data folder).
+    http-request set-header x-tollgate-gateway-key {gateway_key}
     server net {upstream}
 """
 
@@ -75,14 +77,14 @@ backend be_network
 class HaproxyJwt:
     """HAProxy checking tokens with `key_pem` (alg `alg`, issuer `issuer`) before the network role."""
 
-    def __init__(self, binary, run, key_pem, alg, issuer, upstream):
+    def __init__(self, binary, run, key_pem, alg, issuer, upstream, gateway_key):
         self.run = run
         (run / "pub.pem").write_bytes(key_pem)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cfg = run / "haproxy.cfg"
         cfg.write_text(CONFIG.format(run=run, port=self.port, alg=alg, issuer=issuer, aud=SIM_SWAP_AUD,
-                                     upstream=upstream))
+                                     upstream=upstream, gateway_key=gateway_key))
         check = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=30)
         assert check.returncode == 0, check.stdout + check.stderr
         self.log = open(run / "haproxy.log", "w+b")
@@ -125,7 +127,8 @@ def setup(request, tmp_path_factory):
     key = jwt.PyJWK(jwks[0]).key
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     issuer = requests.get(t.authz + "/.well-known/oauth-authorization-server", timeout=5).json()["issuer"]
-    h = HaproxyJwt(binary, tmp, pem, alg, issuer, f"127.0.0.1:{t.net_port}")
+    h = HaproxyJwt(binary, tmp, pem, alg, issuer, f"127.0.0.1:{t.net_port}",
+                   (t.data / "gateway-key").read_text().strip())
     yield t, h, alg, jwks[0]["kid"], issuer
     h.stop()
     assert t.stop() == 0, t.logs()[-3000:]

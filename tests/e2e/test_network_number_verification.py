@@ -47,10 +47,16 @@ def test_identity_headers_cannot_be_forged(nv):
     assert error_of(r) == (403, "PERMISSION_DENIED")
 
 
+def gateway_key(tg):
+    """The key `tollgate run` made for its gateway and network roles (data folder, 0600)."""
+    return (tg.data / "gateway-key").read_text().strip()
+
+
 def direct(tg, method, path, body=None, amr="nba", subscriber="+34600000001"):
     """A call straight to the network role with the identity headers the gateway sends
-    for a 3-legged token (x-tollgate-*); validated against the spec."""
-    h = {"x-tollgate-token-type": "3-legged", "x-tollgate-client-id": "e2e", "x-correlator": "nv-direct"}
+    for a 3-legged token (x-tollgate-*), the gateway's key included; validated against the spec."""
+    h = {"x-tollgate-token-type": "3-legged", "x-tollgate-client-id": "e2e", "x-correlator": "nv-direct",
+         "x-tollgate-gateway-key": gateway_key(tg)}
     if subscriber:
         h["x-tollgate-subscriber"] = subscriber
     if amr is not None:
@@ -62,6 +68,25 @@ def direct(tg, method, path, body=None, amr="nba", subscriber="+34600000001"):
     assert r.headers["x-correlator"] == "nv-direct"
     validate("number-verification", path, method, r.status_code, r.json())
     return r
+
+
+def test_network_role_believes_identity_headers_only_from_the_gateway(tg):
+    """A local caller that reaches the network listener directly cannot pose as the gateway:
+    without the gateway's key (or with a wrong or repeated one) 401 UNAUTHENTICATED, before any
+    x-tollgate-* header is read; the key file is private to the operator."""
+    key_file = tg.data / "gateway-key"
+    assert key_file.stat().st_mode & 0o077 == 0 and len(gateway_key(tg)) >= 32
+    forged = {"x-tollgate-token-type": "3-legged", "x-tollgate-subscriber": "+34600000001",
+              "x-tollgate-amr": "nba", "Content-Type": "application/json"}
+    url = tg.net + "/number-verification/v2/verify"
+    body = json.dumps({"phoneNumber": "+34600000001"})
+    for extra in ({}, {"x-tollgate-gateway-key": "not-the-key-0123456789abcdef"}):
+        r = requests.post(url, data=body, headers={**forged, **extra}, timeout=5)
+        assert (r.status_code, r.json()["code"]) == (401, "UNAUTHENTICATED"), r.text
+        assert "devicePhoneNumberVerified" not in r.text
+    # The same request with the key is answered (the gateway's path).
+    r = requests.post(url, data=body, headers={**forged, "x-tollgate-gateway-key": gateway_key(tg)}, timeout=5)
+    assert (r.status_code, r.json()) == (200, {"devicePhoneNumberVerified": True})
 
 
 def test_three_legged_at_the_network_role(tg):
