@@ -174,7 +174,7 @@ std::string render_prometheus(const GatewayStats& s) {
          core::strf("version=\"{}\",catalog_hash=\"{}\",policy_hash=\"{}\"", esc(s.policy_version),
                     esc(s.catalog_hash), esc(s.policy_hash)),
          1.0);
-  w.help("tollgate_gateway_policy_generation", "counter", "Policy snapshots applied (1 at start, +1 per reload).");
+  w.help("tollgate_gateway_policy_generation", "gauge", "The running policy snapshot (1 at start, +1 per reload).");
   w.line("tollgate_gateway_policy_generation", "", s.policy_generation);
   return std::move(w.out);
 }

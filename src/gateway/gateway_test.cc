@@ -281,6 +281,7 @@ TEST_F(GatewayTest, AdminEndpoints) {
         "tollgate_gateway_request_duration_seconds_bucket{le=\"+Inf\"} 3\n",
         "tollgate_gateway_token_cache_misses_total 2\n",
         "tollgate_gateway_jwks_keys{issuer=\"https://as.test.example\"} 1\n",
+        "# TYPE tollgate_gateway_policy_generation gauge\n",  // a version, not a _total counter
         "tollgate_gateway_policy_generation 1\n", "tollgate_gateway_rate_limited_total 0\n"})
     EXPECT_NE(t.find(line), std::string::npos) << line << "\n" << t;
   auto ready = admin("/readyz");
