@@ -27,6 +27,16 @@
 namespace tollgate::authz::detail {
 namespace {
 
+constexpr std::size_t kMaxBindingMessage = 128;
+
+// A binding_message the handset can show as it is: 1..kMaxBindingMessage printable ASCII.
+bool valid_binding_message(std::string_view m) {
+  if (m.empty() || m.size() > kMaxBindingMessage) return false;
+  for (const char c : m)
+    if (c < 0x20 || c > 0x7E) return false;
+  return true;
+}
+
 struct Hint {
   std::optional<std::string> msisdn;
   std::vector<std::string> amr;
@@ -107,14 +117,12 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
                       name.substr(0, 64) + " must be inside the signed request object",
                       "request_param_outside_object");
     const std::string audiences[] = {config_.issuer + "/oauth2/bc-authorize", config_.issuer};
-    auto object = verify_request_object(
-        form_value(*form, "request"),
-        {.client = *client,
-         .audiences = audiences,
-         .clock_skew = config_.clock_skew,
-         .require_nbf = true},
-        hooks_,
-        clock_);
+    auto object = verify_request_object(form_value(*form, "request"),
+                                        {.client = *client,
+                                         .audiences = audiences,
+                                         .clock_skew = config_.clock_skew,
+                                         .require_nbf = true},
+                                        hooks_, clock_);
     if (!object) {
       if (object.error().kind == RequestObjectError::Kind::kUnavailable)
         return refuse(503, "temporarily_unavailable", object.error().description,
@@ -130,6 +138,14 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
   const std::string hint = form_value(*params, "login_hint");
   if (hint.empty())
     return refuse(400, "invalid_request", "login_hint is required", "login_hint_missing");
+  // CIBA Core §7.1: shown on the subscriber's handset next to the prompt, so it must be
+  // short plain text; anything else is invalid_binding_message (§13).
+  const std::string binding = form_value(*params, "binding_message");
+  if (has(*params, "binding_message") && !valid_binding_message(binding))
+    return refuse(400, "invalid_binding_message",
+                  core::strf("binding_message must be 1 to {} printable ASCII characters",
+                             kMaxBindingMessage),
+                  "binding_message_invalid");
   if (!has(*params, "scope"))
     return refuse(400, "invalid_scope", "scope is required", "scope_missing");
   auto scope = decide_three_legged(*catalog_, *client, form_value(*params, "scope"));
@@ -191,11 +207,13 @@ http::Response ThreeLeggedImpl::backchannel_authorize(const http::Request& req,
     const std::string why = scope->purpose->description.empty()
                                 ? pages::purpose_in_words(scope->purpose->name)
                                 : scope->purpose->description;
-    HandsetMessage m{.from = "Tollgate",
-                     .text = core::strf("{} asks for permission to {}, {}. Do you allow it?",
-                                        client->partner, what, why),
-                     .action_url = config_.issuer + "/oauth2/ciba/decide",
-                     .token = approval};
+    HandsetMessage m{
+        .from = "Tollgate",
+        .text = core::strf(
+            "{} asks for permission to {}, {}.{} Do you allow it?", client->partner, what, why,
+            binding.empty() ? std::string() : " The app shows: \u201c" + binding + "\u201d."),
+        .action_url = config_.issuer + "/oauth2/ciba/decide",
+        .token = approval};
     if (!directory_->send_to_handset(*who.msisdn, m)) {
       audit("bc_authorize_refused",
             {{"client_id", client->client_id}, {"reason", "handset_unreachable"}}, true);

@@ -471,9 +471,9 @@ def test_refresh_token_introspection_and_rfc7009_revocation(tg, app, cb):
 
 # --- CIBA ------------------------------------------------------------------------------------
 
-def bc_authorize(tg, app, hint, scope):
+def bc_authorize(tg, app, hint, scope, **extra):
     return requests.post(tg.authz + "/oauth2/bc-authorize", auth=(app["client_id"], app["client_secret"]),
-                         data={"login_hint": hint, "scope": scope}, timeout=5)
+                         data={"login_hint": hint, "scope": scope, **extra}, timeout=5)
 
 
 def ciba_poll(tg, app, auth_req_id):
@@ -508,6 +508,23 @@ def test_ciba_pending_slow_down_then_approved_on_the_handset(tg, app):
     # A second answer on the handset changes nothing.
     again = requests.post(prompt["action_url"], data={"token": prompt["token"], "decision": "deny"}, timeout=5)
     assert again.status_code == 400
+
+
+def test_ciba_binding_message_is_shown_on_the_handset_or_refused(tg, cb):
+    """CIBA Core §7.1/§13: the binding_message appears in the handset prompt (HTML-escaped on the
+    page); one that is too long or not plain text is 400 invalid_binding_message. Its own client
+    and API scope, so that no consent stored by another test spares the prompt."""
+    app = create_client(tg, cb, CIBA, scope="qos-profiles:read")
+    scope = f"openid {CONSENT} qos-profiles:read"
+    for bad in ("x" * 129, "caf\u00e9 1234", ""):
+        r = bc_authorize(tg, app, "tel:+34600000002", scope, binding_message=bad)
+        assert r.status_code == 400 and r.json()["error"] == "invalid_binding_message", (bad, r.text)
+    r = bc_authorize(tg, app, "tel:+34600000002", scope, binding_message="Order <7F3K>")
+    assert r.status_code == 200, r.text
+    prompts = [m["text"] for m in inbox(tg, "+34600000002") if m.get("action_url")]
+    assert any("The app shows: \u201cOrder <7F3K>\u201d" in t for t in prompts), prompts[-3:]
+    page = requests.get(f"{tg.net}/handset/+34600000002/inbox", timeout=5).text
+    assert "Order &lt;7F3K&gt;" in page and "Order <7F3K>" not in page
 
 
 def test_ciba_legitimate_interest_needs_no_prompt_and_ipport_hint(tg, app):
