@@ -114,11 +114,15 @@ std::expected<RouteMatch, RouteError> RouteMatcher::match(std::string_view metho
   const auto segs = split(path);
   if (segs.size() > kMaxSegments || !canonical(segs))
     return std::unexpected(RouteError{RouteMiss::kBadPath, {}});
+  // RFC 9110 §9.3.2: HEAD is served wherever GET is (the answer carries no body).
+  const bool head = method == "HEAD";
   std::set<std::string_view> allow;
   for (const auto& e : entries_) {
     if (!segments_match(e, segs)) continue;
     if (e.match.route->method == method) return e.match;
+    if (head && e.match.route->method == "GET") return e.match;
     allow.insert(e.match.route->method);
+    if (e.match.route->method == "GET") allow.insert("HEAD");
   }
   if (allow.empty()) return std::unexpected(RouteError{RouteMiss::kNotFound, {}});
   std::string a;

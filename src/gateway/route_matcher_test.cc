@@ -61,7 +61,12 @@ TEST_F(RouteMatcherTest, OtherMethodIsMethodNotAllowedWithAllow) {
   auto q = m_->match("PUT", "/quality-on-demand/v1/sessions/abc");
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().miss, RouteMiss::kMethodNotAllowed);
-  EXPECT_EQ(q.error().allow, "DELETE, GET");
+  EXPECT_EQ(q.error().allow, "DELETE, GET, HEAD");
+  // HEAD is served where GET is (RFC 9110 §9.3.2), and only there.
+  auto h = m_->match("HEAD", "/quality-on-demand/v1/sessions/abc");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->route->method, "GET");
+  EXPECT_EQ(route_of("HEAD", "/sim-swap/v2/check"), "method_not_allowed");
   // Methods are case-sensitive (RFC 9110 §9.1).
   EXPECT_EQ(route_of("post", "/sim-swap/v2/check"), "method_not_allowed");
 }

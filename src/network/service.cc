@@ -387,12 +387,16 @@ http::Response NetworkService::handle(const http::Request& req,
     const Route* route = nullptr;
     std::string_view param;
     std::string allow;
+    // RFC 9110 §9.3.2: HEAD is answered like GET (the server sends no body).
+    const bool head = req.method() == http::bhttp::verb::head;
     for (const auto& r : kRoutes) {
       std::string_view p;
       if (!matches(r.path, path, p)) continue;
       if (!allow.empty()) allow += ", ";
       allow += http::bhttp::to_string(r.method);
-      if (r.method == req.method() && route == nullptr) {
+      if (r.method == http::bhttp::verb::get) allow += ", HEAD";
+      if ((r.method == req.method() || (head && r.method == http::bhttp::verb::get)) &&
+          route == nullptr) {
         route = &r;
         param = p;
       }

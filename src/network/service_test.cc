@@ -346,9 +346,15 @@ TEST_F(NetworkServiceTest, NumberVerificationReadsAmr) {
 TEST_F(NetworkServiceTest, MethodsAndTemplates) {
   const auto res = send(post("/number-verification/v2/device-phone-number", "{}"));
   EXPECT_EQ(res.result_int(), 405u);
-  EXPECT_EQ(res[bhttp::field::allow], "GET");
+  EXPECT_EQ(res[bhttp::field::allow], "GET, HEAD");
   http::Request get(bhttp::verb::get, "/location-verification/v3/verify", 11);
   EXPECT_EQ(send(get)[bhttp::field::allow], "POST");
+  http::Request head(bhttp::verb::head, "/location-verification/v3/verify", 11);
+  EXPECT_EQ(send(head).result_int(), 405u);  // HEAD only where GET is (RFC 9110 §9.3.2)
+  http::Request profile(bhttp::verb::head, "/qos-profiles/v1/qos-profiles/QOS_E", 11);
+  EXPECT_EQ(send(profile).result_int(),
+            send(http::Request(bhttp::verb::get, "/qos-profiles/v1/qos-profiles/QOS_E", 11))
+                .result_int());
   for (const char* target : {"/kyc-match/v0.4/match/x", "/kyc-match/v0.4", "/kyc-match/v0.4/"}) {
     EXPECT_EQ(send(post(target, "{}")).result_int(), 404u) << target;
   }
@@ -391,7 +397,7 @@ TEST(NetworkServiceCreate, QualityOnDemandRoundTrip) {
   EXPECT_EQ(request(bhttp::verb::get, path, "", "client-a").result_int(), 404u);
   auto put = request(bhttp::verb::put, path, "", "client-a");
   EXPECT_EQ(put.result_int(), 405u);
-  EXPECT_EQ(put[bhttp::field::allow], "GET, DELETE");
+  EXPECT_EQ(put[bhttp::field::allow], "GET, HEAD, DELETE");
   auto profile = request(bhttp::verb::get, "/qos-profiles/v1/qos-profiles/QOS_L", "", "client-a");
   EXPECT_EQ(profile.result_int(), 200u);
   EXPECT_EQ(body_of(profile).at("name"), "QOS_L");

@@ -46,3 +46,18 @@ def test_errors(qp):
     assert error_of(qp.post("/retrieve-qos-profiles", {"status": "active"})) == (400, "INVALID_ARGUMENT")
     assert error_of(qp.post("/retrieve-qos-profiles", {"device": {"phoneNumber": "+34600000999"}})) == \
         (404, "IDENTIFIER_NOT_FOUND")
+
+
+def test_head_is_served_where_get_is(qp):
+    """RFC 9110 §9.3.2: HEAD through the gateway answers like GET, without a body; only on GET routes."""
+    import requests
+    url = qp.tg.gw + "/qos-profiles/v1/qos-profiles/QOS_L"
+    auth = {"Authorization": "Bearer " + qp.token, "x-correlator": "head-1"}
+    get = requests.get(url, headers=auth, timeout=5)
+    head = requests.head(url, headers=auth, timeout=5)
+    assert (get.status_code, head.status_code) == (200, 200)
+    assert head.content == b"" and head.headers["x-correlator"] == "head-1"
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers.get("Content-Length") in (None, get.headers.get("Content-Length"))
+    post_only = requests.head(qp.tg.gw + "/qos-profiles/v1/retrieve-qos-profiles", headers=auth, timeout=5)
+    assert post_only.status_code == 405 and post_only.headers["Allow"] == "POST"
