@@ -13,7 +13,6 @@
 #include "app/store_open.h"
 #include "app/three_legged_setup.h"
 #include "authz/admin.h"
-#include "authz/admin_token.h"
 #include "authz/config.h"
 #include "authz/governance.h"
 #include "authz/keys.h"
@@ -24,6 +23,7 @@
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "http/log.h"
+#include "http/secret_file.h"
 #include "network/service.h"
 
 namespace tollgate::app {
@@ -146,7 +146,7 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     if (options.network) {
       if (gcfg.upstream_key_file.empty() && ncfg.gateway_key_file.empty()) {
         const auto key_file = cfg.data_dir / "gateway-key";
-        (void)authz::load_or_create_secret(key_file, /*create=*/true);
+        (void)http::load_or_create_secret(key_file, /*create=*/true);
         gcfg.upstream_key_file = ncfg.gateway_key_file = key_file.string();
       } else if (gcfg.upstream_key_file.empty()) {
         gcfg.upstream_key_file = ncfg.gateway_key_file;

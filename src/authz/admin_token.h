@@ -19,18 +19,13 @@
 #include <string>
 #include <string_view>
 
-namespace tollgate::authz {
+#include "http/secret_file.h"
 
-// The secret in `path` (one token of at least AdminCredential::kMinTokenLength
-// characters, in a regular file without group/other permission bits). With
-// `create`, a missing file is first created exclusively (mode 0600) holding 256
-// random bits. Start-up only; throws std::runtime_error with a clear message.
-// Also the shared key between the gateway and the network role (`tollgate run`).
-std::string load_or_create_secret(const std::filesystem::path& path, bool create);
+namespace tollgate::authz {
 
 class AdminCredential {
  public:
-  static constexpr std::size_t kMinTokenLength = 32;
+  static constexpr std::size_t kMinTokenLength = http::kMinSecretLength;
   static constexpr std::string_view kFileName = "admin-token";
 
   static AdminCredential load(const std::optional<std::string>& file,

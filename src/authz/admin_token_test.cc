@@ -52,6 +52,10 @@ TEST(AdminCredential, ConfiguredFileRules) {
   EXPECT_TRUE(AdminCredential::load(file.string(), tmp.path()).check("Bearer 0123456789abcdef0123456789abcdef-long-enough"));
   { std::ofstream(file, std::ios::trunc) << "short"; }
   EXPECT_NE(load_error(file.string(), tmp.path()).find("at least 32"), std::string::npos);
+  { std::ofstream(file, std::ios::trunc) << "0123456789abcdef 0123456789abcdef-two-words\n"; }
+  EXPECT_NE(load_error(file.string(), tmp.path()).find("visible ASCII"), std::string::npos);
+  { std::ofstream(file, std::ios::trunc) << "0123456789abcdef\x01" "0123456789abcdef-control\n"; }
+  EXPECT_NE(load_error(file.string(), tmp.path()).find("visible ASCII"), std::string::npos);
   EXPECT_NE(load_error((tmp.path() / "missing").string(), tmp.path()).find("cannot open"), std::string::npos);
   EXPECT_FALSE(fs::exists(tmp.path() / "admin-token"));  // a configured file never triggers generation
 }

@@ -21,6 +21,7 @@
 #include "gateway/upstream.h"
 #include "http/cpus.h"
 #include "http/log.h"
+#include "http/secret_file.h"
 
 namespace tollgate::gateway {
 namespace {
@@ -374,13 +375,11 @@ std::unique_ptr<Gateway> Gateway::create(GatewayConfig config,
   impl->clock = &clock;
   if (impl->config.tls) impl->tls.store(make_server_tls(*impl->config.tls));
   if (!impl->config.upstream_key_file.empty()) {
-    auto key = read_token_file(impl->config.upstream_key_file);
-    if (!key || key->size() < 16 || !header_safe(*key))
-      throw catalog::ConfigError(core::strf(
-          "gateway: upstream_key_file '{}' is unreadable or does not hold a key of at least 16 "
-          "printable characters",
-          impl->config.upstream_key_file));
-    impl->upstream_key = std::move(*key);
+    try {
+      impl->upstream_key = http::load_or_create_secret(impl->config.upstream_key_file, false);
+    } catch (const std::runtime_error& e) {
+      throw catalog::ConfigError(core::strf("gateway.upstream_key_file: {}", e.what()));
+    }
   }
   const auto fetch_timeout = impl->config.limits.jwks_fetch_timeout;
   impl->jwks = JwksCache::create(

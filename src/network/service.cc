@@ -4,7 +4,6 @@
 #include <array>
 #include <charconv>
 #include <condition_variable>
-#include <fstream>
 #include <iterator>
 #include <mutex>
 #include <span>
@@ -15,6 +14,7 @@
 #include "core/crypto.h"
 #include "http/camara.h"
 #include "http/log.h"
+#include "http/secret_file.h"
 #include "network/api.h"
 #include "network/device_reachability_status.h"
 #include "network/device_roaming_status.h"
@@ -332,14 +332,12 @@ std::unique_ptr<NetworkService> NetworkService::create(
   if (!subscribers) subscribers = load_subscribers(config, clock);
   auto service = std::make_unique<NetworkService>(std::move(subscribers), clock, sessions);
   if (!config.gateway_key_file.empty()) {
-    std::ifstream in(config.gateway_key_file, std::ios::binary);
-    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' '))
-      key.pop_back();
-    if (!in.good() && !in.eof()) key.clear();
-    if (key.size() < 16)
-      throw catalog::ConfigError("network.gateway_key_file '" + config.gateway_key_file +
-                                 "' is unreadable or holds fewer than 16 characters");
+    std::string key;
+    try {
+      key = http::load_or_create_secret(config.gateway_key_file, false);
+    } catch (const std::runtime_error& e) {
+      throw catalog::ConfigError(std::string("network.gateway_key_file: ") + e.what());
+    }
     service->require_gateway_key(std::move(key));
   } else {
     http::log_json("app",
