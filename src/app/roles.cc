@@ -25,6 +25,7 @@
 #include "http/log.h"
 #include "http/secret_file.h"
 #include "network/service.h"
+#include "store/clients.h"
 
 namespace tollgate::app {
 namespace {
@@ -194,7 +195,10 @@ int run_roles(const ProcessConfig& cfg, const RunOptions& options) {
     network_server->start();
   }
   if (options.authz) {
-    auto clients = open_client_store(cfg.data_dir);
+    // Every token request looks its client up: served from memory while the
+    // registry version is unchanged (store/clients.h CachedClientStore).
+    std::shared_ptr<store::ClientStore> clients =
+        std::make_shared<store::CachedClientStore>(open_client_store(cfg.data_dir));
     auto keys = authz::KeyManager::open(cfg.data_dir, acfg.signing_alg, clock,
                                         authz::key_options(acfg, *catalog));
     if (options.print_banner) demo = ensure_demo_client(cfg.data_dir, *clients, *catalog);

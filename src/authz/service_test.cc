@@ -30,6 +30,7 @@ class FailingClientStore final : public store::ClientStore {
   }
   store::StoreResult<std::vector<store::ClientRecord>> list() override { return fail(); }
   store::StoreResult<void> disable(std::string_view) override { return fail(); }
+  store::StoreResult<std::int64_t> registry_version() override { return fail(); }
 
  private:
   static std::unexpected<store::StoreError> fail() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <stdexcept>
 
 #include "core/strf.h"
 
@@ -42,6 +43,29 @@ constexpr Migration kMigrations[] = {
     {2,
      "ALTER TABLE clients ADD COLUMN jwks TEXT NOT NULL DEFAULT '';"
      "ALTER TABLE clients ADD COLUMN jwks_uri TEXT NOT NULL DEFAULT '';"},
+    // The registry version (registry_version()): bumped by triggers in the
+    // writer's transaction, whichever process or code path writes.
+    {3,
+     "CREATE TABLE clients_version ("
+     " one INTEGER PRIMARY KEY NOT NULL CHECK (one = 1),"
+     " version INTEGER NOT NULL"
+     ") STRICT;"
+     "INSERT INTO clients_version VALUES (1, 1);"
+     "CREATE TRIGGER clients_version_insert AFTER INSERT ON clients"
+     " BEGIN UPDATE clients_version SET version = version + 1; END;"
+     "CREATE TRIGGER clients_version_update AFTER UPDATE ON clients"
+     " BEGIN UPDATE clients_version SET version = version + 1; END;"
+     "CREATE TRIGGER clients_version_delete AFTER DELETE ON clients"
+     " BEGIN UPDATE clients_version SET version = version + 1; END;",
+     "CREATE TABLE clients_version ("
+     " one INTEGER PRIMARY KEY NOT NULL CHECK (one = 1),"
+     " version BIGINT NOT NULL"
+     ");"
+     "INSERT INTO clients_version VALUES (1, 1);"
+     "CREATE FUNCTION clients_version_bump() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$ BEGIN UPDATE clients_version SET version = version + 1; RETURN NULL; END $$;"
+     "CREATE TRIGGER clients_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON clients"
+     " FOR EACH STATEMENT EXECUTE FUNCTION clients_version_bump();"},
 };
 
 constexpr std::string_view kColumns =
@@ -179,6 +203,52 @@ StoreResult<void> SqliteClientStore::disable(std::string_view client_id) {
           StoreError{StoreErrorCode::kNotFound, strf("no client '{}'", client_id)});
     return {};
   });
+}
+
+StoreResult<std::int64_t> SqliteClientStore::registry_version() {
+  return db_->run([&](Connection& c) -> StoreResult<std::int64_t> {
+    auto st = c.prepare("SELECT version FROM clients_version WHERE one = 1");
+    if (!st) return forward(st);
+    auto row = st->step();
+    if (!row) return forward(row);
+    if (!*row)
+      return std::unexpected(StoreError{StoreErrorCode::kCorrupt, "the client registry version row is missing"});
+    return st->column_int64(0);
+  });
+}
+
+CachedClientStore::CachedClientStore(std::shared_ptr<ClientStore> inner, std::size_t capacity)
+    : inner_(std::move(inner)), capacity_(std::max<std::size_t>(capacity, 1)) {
+  if (!inner_) throw std::invalid_argument("CachedClientStore: no inner store");
+}
+
+StoreResult<std::optional<ClientRecord>> CachedClientStore::find(std::string_view client_id) {
+  auto version = inner_->registry_version();
+  if (!version) return forward(version);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(std::string(client_id)); it != entries_.end()) {
+      if (it->second.version == *version) {
+        ++stats_.hits;
+        return std::optional<ClientRecord>(it->second.record);
+      }
+      entries_.erase(it);
+    }
+    ++stats_.misses;
+  }
+  // Read after the version: the row is at least as new as `*version`, so
+  // tagging it with that version can only make it retire early, never late.
+  auto found = inner_->find(client_id);
+  if (!found || !*found) return found;
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= capacity_) entries_.clear();
+  entries_.insert_or_assign(std::string(client_id), Entry{*version, **found});
+  return found;
+}
+
+CachedClientStore::Stats CachedClientStore::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
 }
 
 }  // namespace tollgate::store

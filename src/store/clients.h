@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +69,11 @@ class ClientStore {
   // Mark a client disabled (it can no longer authenticate). kNotFound when unknown.
   // Idempotent for an already disabled client.
   virtual StoreResult<void> disable(std::string_view client_id) = 0;
+  // A number that changes with every change to any client row, by any process
+  // (database triggers bump it in the writer's own transaction). A cache that
+  // tags each entry with the version read before the row (CachedClientStore)
+  // never serves a row older than the registry.
+  virtual StoreResult<std::int64_t> registry_version() = 0;
 };
 
 class SqliteClientStore final : public ClientStore {
@@ -78,10 +85,46 @@ class SqliteClientStore final : public ClientStore {
   StoreResult<std::optional<ClientRecord>> find(std::string_view client_id) override;
   StoreResult<std::vector<ClientRecord>> list() override;
   StoreResult<void> disable(std::string_view client_id) override;
+  StoreResult<std::int64_t> registry_version() override;
 
  private:
   explicit SqliteClientStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}
   std::shared_ptr<Database> db_;
+};
+
+// The registry as the token endpoint reads it: `find` answers from memory while
+// the registry version (one indexed single-row read) is the one the entry was
+// read under, and reads through otherwise. Every write, here or in another
+// process (`tollgate client create` next to a running server, a second authz
+// instance on PostgreSQL), changes the version and so retires every entry: a
+// disabled client is refused on the very next request. Unknown ids are not
+// cached (a flood of random ids cannot grow the cache); at `capacity` entries
+// the cache is emptied. Thread-safe.
+class CachedClientStore final : public ClientStore {
+ public:
+  explicit CachedClientStore(std::shared_ptr<ClientStore> inner, std::size_t capacity = 4096);
+
+  StoreResult<void> create(const ClientRecord& client) override { return inner_->create(client); }
+  StoreResult<std::optional<ClientRecord>> find(std::string_view client_id) override;
+  StoreResult<std::vector<ClientRecord>> list() override { return inner_->list(); }
+  StoreResult<void> disable(std::string_view client_id) override { return inner_->disable(client_id); }
+  StoreResult<std::int64_t> registry_version() override { return inner_->registry_version(); }
+
+  struct Stats {
+    std::uint64_t hits = 0, misses = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Entry {
+    std::int64_t version;  // the registry version read before the row
+    ClientRecord record;
+  };
+  const std::shared_ptr<ClientStore> inner_;
+  const std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mutex_)
+  Stats stats_;                                     // GUARDED_BY(mutex_)
 };
 
 }  // namespace tollgate::store

@@ -227,7 +227,78 @@ TEST_P(ClientStoreTest, MigratesVersionOneDatabase) {
   ASSERT_TRUE(found && found->has_value()) << (found ? "" : found.error().message);
   EXPECT_EQ((*found)->jwks, "");
   EXPECT_EQ((*found)->jwks_uri, "");
-  EXPECT_EQ(db_->run([](Connection& c) { return schema_version(c, "clients"); }).value(), 2);
+  EXPECT_EQ(db_->run([](Connection& c) { return schema_version(c, "clients"); }).value(), 3);
+  EXPECT_TRUE(store_->registry_version());
+}
+
+// Every write to the registry changes its version, whoever writes: through the store, or
+// straight into the table (as another process or an operator's SQL would).
+TEST_P(ClientStoreTest, EveryWriteChangesTheRegistryVersion) {
+  const std::int64_t v0 = store_->registry_version().value();
+  ASSERT_TRUE(store_->create(sample("tg_v")));
+  const std::int64_t v1 = store_->registry_version().value();
+  EXPECT_NE(v1, v0);
+  ASSERT_TRUE(store_->disable("tg_v"));
+  const std::int64_t v2 = store_->registry_version().value();
+  EXPECT_NE(v2, v1);
+  ASSERT_TRUE(db_->run([](Connection& c) {
+    return c.exec("UPDATE clients SET partner = 'other' WHERE client_id = 'tg_v'");
+  }));
+  const std::int64_t v3 = store_->registry_version().value();
+  EXPECT_NE(v3, v2);
+  ASSERT_TRUE(db_->run([](Connection& c) { return c.exec("DELETE FROM clients"); }));
+  EXPECT_NE(store_->registry_version().value(), v3);
+  EXPECT_TRUE(store_->find("tg_a").value() == std::nullopt);  // reads are not writes
+  const std::int64_t v4 = store_->registry_version().value();
+  EXPECT_EQ(store_->registry_version().value(), v4);
+}
+
+// The cache answers repeat lookups from memory and never serves a row older than the registry:
+// a change by another connection (another process) is seen on the next lookup.
+TEST_P(ClientStoreTest, CacheNeverServesAStaleClient) {
+  ASSERT_TRUE(store_->create(sample("tg_c")));
+  CachedClientStore cache(store_);
+  EXPECT_FALSE(cache.find("tg_c").value()->disabled);
+  EXPECT_FALSE(cache.find("tg_c").value()->disabled);
+  EXPECT_EQ(cache.stats().hits, 1u);
+  EXPECT_EQ(cache.stats().misses, 1u);
+
+  // Another process disables the client: a second Database on the same file or cluster.
+  auto other_db = tmp_.open();
+  auto other = SqliteClientStore::open(other_db).value();
+  ASSERT_TRUE(other->disable("tg_c"));
+  EXPECT_TRUE(cache.find("tg_c").value()->disabled);
+  EXPECT_EQ(cache.stats().misses, 2u);
+
+  // A raw write (no store call) retires the entry the same way.
+  ASSERT_TRUE(other_db->run([](Connection& c) {
+    return c.exec("UPDATE clients SET scopes = 'sim-swap:check' WHERE client_id = 'tg_c'");
+  }));
+  EXPECT_EQ(cache.find("tg_c").value()->scopes.to_string(), "sim-swap:check");
+
+  // Unknown ids are looked up every time and never cached.
+  EXPECT_FALSE(cache.find("tg_nobody").value().has_value());
+  ASSERT_TRUE(other->create(sample("tg_nobody")));
+  EXPECT_TRUE(cache.find("tg_nobody").value().has_value());
+}
+
+// A full cache starts over instead of growing; answers stay right.
+TEST_P(ClientStoreTest, CacheIsBounded) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->create(sample("tg_" + std::to_string(i))));
+  CachedClientStore cache(store_, 2);
+  for (int round = 0; round < 2; ++round)
+    for (int i = 0; i < 5; ++i)
+      EXPECT_EQ(cache.find("tg_" + std::to_string(i)).value()->client_id, "tg_" + std::to_string(i));
+  EXPECT_LE(cache.stats().hits, 5u);
+}
+
+// A registry that cannot be read is an error from the cache too, never a cached answer.
+TEST_P(ClientStoreTest, CacheForwardsStoreErrors) {
+  ASSERT_TRUE(store_->create(sample("tg_e")));
+  CachedClientStore cache(store_);
+  ASSERT_TRUE(cache.find("tg_e").value().has_value());
+  ASSERT_TRUE(db_->run([](Connection& c) { return c.exec("DROP TABLE clients_version"); }));
+  EXPECT_FALSE(cache.find("tg_e"));
 }
 
 TOLLGATE_STORE_BACKENDS(ClientStoreTest);
