@@ -200,6 +200,7 @@ void ClientConnection::reset_parser() {
   parser_->body_limit(l.max_body_bytes);
   parser_->eager(true);
   continue_sent_ = false;
+  header_checked_ = false;
 }
 
 void ClientConnection::wait_readable() {
@@ -283,6 +284,13 @@ bool ClientConnection::parse() {
       else
         fail_request(400, "Malformed HTTP request");
       return false;
+    }
+    if (parser_->is_header_done() && !header_checked_) {
+      header_checked_ = true;
+      if (!http::transfer_codings_supported(parser_->get().base())) {
+        fail_request(501, http::kTransferCodingRefusal);
+        return false;
+      }
     }
     if (parser_->is_done()) {
       dispatch();

@@ -173,6 +173,7 @@ class ClientConnection final : public UpstreamWaiter,
   bool timed_out_ = false;
   bool closed_ = false;
   bool continue_sent_ = false;
+  bool header_checked_ = false;  // transfer codings looked at for this request
   bool request_started_ = false;  // bytes of the next request may have arrived (deadline set)
   bool op_pending_ = false;  // a socket operation is outstanding
   std::size_t lingered_ = 0;

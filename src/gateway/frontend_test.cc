@@ -210,6 +210,17 @@ TEST_F(FrontendTest, LimitsAnsweredAndClosed) {
     EXPECT_EQ(r->result_int(), 413u);
     EXPECT_EQ(r->count("x-correlator"), 0u);
   }
+  // RFC 9112 §6.1: a transfer coding other than chunked is 501, whole body in the same
+  // packet or not; the handler never sees the still-encoded body.
+  for (const std::string te : {"gzip, chunked", "deflate,chunked", "x-custom , Chunked", "gzip"}) {
+    auto c = client();
+    ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nTransfer-Encoding: " + te + "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << te;
+    EXPECT_EQ(r->result_int(), 501u) << te;
+    EXPECT_EQ(r->body(), R"({"status":501,"code":"NOT_IMPLEMENTED","message":"Transfer-Encoding other than chunked is not implemented"})");
+    EXPECT_TRUE(c.closed_by_peer());
+  }
   {
     auto c = client();
     ASSERT_TRUE(c.send("NOT HTTP AT ALL\r\n\r\n"));

@@ -381,6 +381,10 @@ void Session::on_header(const error_code& ec) {
     return;
   }
   const auto& req = parser_->get();
+  if (!transfer_codings_supported(req.base())) {
+    send_error_and_close(501, kTransferCodingRefusal);
+    return;
+  }
   if (!parser_->is_done() && req.version() >= 11 &&
       beast::iequals(req[bhttp::field::expect], "100-continue")) {
     // The client waits for our go-ahead before sending the body.
@@ -645,6 +649,22 @@ Handler make_sync_handler(SyncHandler handler) {
     }
     respond(std::move(res));
   };
+}
+
+bool transfer_codings_supported(const Request::header_type& header) {
+  for (const auto& field : header) {
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    std::string_view list = field.value();
+    while (!list.empty()) {
+      const std::size_t comma = std::min(list.find(','), list.size());
+      std::string_view element = list.substr(0, comma);
+      list.remove_prefix(std::min(comma + 1, list.size()));
+      while (!element.empty() && (element.front() == ' ' || element.front() == '\t')) element.remove_prefix(1);
+      while (!element.empty() && (element.back() == ' ' || element.back() == '\t')) element.remove_suffix(1);
+      if (!element.empty() && !beast::iequals(element, "chunked")) return false;  // empty: "a, , b"
+    }
+  }
+  return true;
 }
 
 Response default_error(unsigned status, std::string_view message) {

@@ -49,6 +49,14 @@ using ErrorRenderer = std::function<Response(unsigned status, std::string_view m
 // Default: {"status":N,"code":"...","message":"..."} in CAMARA form.
 Response default_error(unsigned status, std::string_view message);
 
+// RFC 9112 §6.1: the only transfer coding we implement is chunked. False when a
+// Transfer-Encoding field names any other coding (gzip, deflate, x-...; alone or
+// before chunked): the listener then answers 501 and closes (RFC 9112 §6.1 SHOULD),
+// rather than hand a handler a body still in a coding it never decoded.
+bool transfer_codings_supported(const Request::header_type& header);
+inline constexpr std::string_view kTransferCodingRefusal =
+    "Transfer-Encoding other than chunked is not implemented";
+
 struct ServerLimits {
   std::size_t max_header_bytes = 8 * 1024;      // 431 beyond (bigger than any sane JWT + headers)
   std::size_t max_body_bytes = 64 * 1024;       // 413 beyond; CAMARA bodies are small

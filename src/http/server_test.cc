@@ -192,6 +192,36 @@ TEST_F(ServerTest, OversizedChunkedBodyGets413) {
   EXPECT_EQ(r->result_int(), 413);
 }
 
+// RFC 9112 §6.1: a transfer coding other than chunked (alone or before chunked) is 501 and a
+// close; the handler is not called. Plain chunked, in any letter case, is served.
+TEST_F(ServerTest, UnknownTransferCodingGets501) {
+  std::atomic<int> calls{0};
+  start([&](Request&& req, const ConnectionInfo&, Respond respond) {
+    ++calls;
+    Response res{bhttp::status::ok, 11};
+    res.body() = req.body();
+    res.prepare_payload();
+    respond(std::move(res));
+  });
+  for (const std::string te : {"gzip, chunked", "deflate,chunked", "compress", "x-custom , chunked"}) {
+    RawClient c(ep());
+    ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te +
+                       "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << te;
+    EXPECT_EQ(r->result_int(), 501) << te;
+    EXPECT_NE(r->body().find("NOT_IMPLEMENTED"), std::string::npos) << te;
+    EXPECT_TRUE(c.closed_by_peer()) << te;
+  }
+  EXPECT_EQ(calls.load(), 0);
+  RawClient ok(ep());
+  ASSERT_TRUE(ok.send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+  auto r = ok.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200);
+  EXPECT_EQ(r->body(), "abc");
+}
+
 // A malformed request line gets 400 and a close; the handler is not called.
 TEST_F(ServerTest, MalformedRequestLineGets400) {
   std::atomic<int> calls{0};
